@@ -1,0 +1,107 @@
+# teev - Keylime-compatible attestation verifier. Plain make, pkg-config.
+#
+#   make            build build/teev
+#   make run        install missing packages, build, create a dev CA, serve
+#   make test       install missing packages, build, run unit + integration tests
+#   make asan       the test suite under AddressSanitizer + UBSan
+
+CC ?= cc
+BUILD ?= build
+PKGS := libmicrohttpd gnutls openssl json-c sqlite3
+TEST_PKGS := cmocka libcurl
+
+# pkg-config runs once, and only when a rule needs it (after deps are installed).
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+TEST_CFLAGS = $(eval TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS)))$(TEST_CFLAGS)
+TEST_LIBS = $(eval TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS)))$(TEST_LIBS)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANITIZE) -I. -I$(BUILD)/gen $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -pthread
+
+LIB_SRCS := $(wildcard verifier/*.c policy/*.c db/*.c) certs/ca_tool.c \
+	$(filter-out server/main.c,$(wildcard server/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o
+AMD_PEMS := $(sort $(wildcard certs/amd/*.pem))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
+ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
+
+.PHONY: all run test check deps deps-test clean asan tests
+all: $(BUILD)/teev
+
+$(BUILD)/gen/amd_roots.c: certs/embed-pem.sh $(AMD_PEMS)
+	@mkdir -p $(@D)
+	sh certs/embed-pem.sh $(AMD_PEMS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/amd_roots.o: $(BUILD)/gen/amd_roots.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libteev.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+# Test support: the SNP forge builds evidence without teev's own code.
+FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o
+$(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(FORGE_OBJS)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_snp_forge: $(BUILD)/obj/tests/support/test_snp_forge.o $(FORGE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libteev.a $(FORGE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/integration/test_%.o $(BUILD)/obj/tests/integration/harness.o $(BUILD)/libteev.a $(FORGE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
+
+tests: $(BUILD)/teev $(BUILD)/snp-forge $(ALL_TESTS)
+
+# `make test` installs what is missing first, then builds and runs in a
+# sub-make, so pkg-config sees freshly installed libraries.
+test: deps-test
+	$(MAKE) --no-print-directory check
+
+check: tests
+	TEEV_BIN=$(abspath $(BUILD)/teev) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
+	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(ALL_TESTS)
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+
+deps:
+	sh deploy/install-deps.sh build
+
+deps-test:
+	sh deploy/install-deps.sh test
+
+# A development setup: CA folder and database under var/, loopback only.
+run: deps
+	$(MAKE) --no-print-directory all
+	$(BUILD)/teev certs init var/cv_ca
+	$(BUILD)/teev serve --config config/verifier.conf
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

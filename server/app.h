@@ -1,0 +1,16 @@
+/* app.h - what request handlers share: configuration and long-lived
+ * verifier state, created by `teev serve` and passed down explicitly. */
+#ifndef TEEV_APP_H
+#define TEEV_APP_H
+
+struct teev_config;
+struct snp_verifier;
+struct db;
+
+struct app {
+	const struct teev_config *config;
+	struct snp_verifier *snp;
+	struct db *db;
+};
+
+#endif

@@ -1,0 +1,192 @@
+/* cmd_serve.c - `teev serve`: load configuration, trust anchors and the
+ * database, start the mTLS listener, and stop cleanly on SIGINT/SIGTERM. */
+#include "db/db.h"
+#include "server/app.h"
+#include "server/commands.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/log.h"
+#include "verifier/snp_verify.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int load_config(struct teev_config *c, const char *explicit_path)
+{
+	char err[1024];
+	const char *path = explicit_path ? explicit_path : getenv("TEEV_CONFIG");
+
+	config_defaults(c);
+	if (path && path[0] && config_load_file(c, path, err, sizeof(err))) {
+		fprintf(stderr, "teev: %s\n", err);
+		return -1;
+	}
+	if (config_load_env(c, err, sizeof(err))) {
+		fprintf(stderr, "teev: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void serve_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: teev serve [--config FILE] [--ip ADDR] [--port N] [--tls-dir DIR]\n"
+		"                  [--database PATH] [--amd-root-dir DIR] [--log-level LEVEL]\n"
+		"Flags override the config file, which overrides the defaults.\n");
+}
+
+/* Says what to do when the TLS folder is missing instead of a bare ENOENT. */
+static int check_tls_dir(const struct teev_config *c)
+{
+	struct stat st;
+
+	if (stat(c->tls_dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	fprintf(stderr, "teev: tls_dir %s does not exist; create a development CA with\n"
+			"      build/teev certs init %s\n",
+		c->tls_dir, c->tls_dir);
+	return -1;
+}
+
+static int wait_for_stop_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"ip", required_argument, NULL, 'i'},
+		{"port", required_argument, NULL, 'p'},
+		{"tls-dir", required_argument, NULL, 't'},
+		{"database", required_argument, NULL, 'd'},
+		{"amd-root-dir", required_argument, NULL, 'a'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	/* Flag values are applied after the file and environment, by name. */
+	const char *overrides[6][2] = {{0}};
+	size_t n_overrides = 0;
+	const char *config_path = NULL;
+	struct teev_config config;
+	struct snp_verifier snp;
+	struct db *db = NULL;
+	struct http_server *server = NULL;
+	struct app app = {0};
+	char err[1024];
+	sigset_t set;
+	int opt;
+	int rc = 1;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		const char *name = NULL;
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			continue;
+		case 'i':
+			name = "ip";
+			break;
+		case 'p':
+			name = "port";
+			break;
+		case 't':
+			name = "tls_dir";
+			break;
+		case 'd':
+			name = "database";
+			break;
+		case 'a':
+			name = "amd_root_dir";
+			break;
+		case 'l': {
+			enum log_level level;
+			if (log_parse_level(optarg, &level)) {
+				fprintf(stderr, "teev serve: --log-level must be debug, info, warn or error\n");
+				return 2;
+			}
+			log_set_level(level);
+			continue;
+		}
+		case 'h':
+			serve_usage(stdout);
+			return 0;
+		default:
+			serve_usage(stderr);
+			return 2;
+		}
+		overrides[n_overrides][0] = name;
+		overrides[n_overrides][1] = optarg;
+		n_overrides++;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "teev serve: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if (load_config(&config, config_path))
+		return 2;
+	for (size_t i = 0; i < n_overrides; i++) {
+		if (config_set(&config, overrides[i][0], overrides[i][1], err, sizeof(err))) {
+			fprintf(stderr, "teev serve: %s\n", err);
+			return 2;
+		}
+	}
+	if (check_tls_dir(&config))
+		return 1;
+
+	/* Block the stop signals before any thread starts so only sigwait sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct snp_verifier_config snp_config = {
+		.amd_root_dir = config.amd_root_dir,
+		.vcek_offline_dir = config.vcek_offline_dir,
+		.cache_slots = config.vek_cache_slots,
+	};
+	if (snp_verifier_init(&snp, &snp_config, err, sizeof(err))) {
+		log_error("cannot load AMD trust anchors: %s", err);
+		return 1;
+	}
+	log_info("SEV-SNP trust anchors: %s (%d products)", snp.trust.origin,
+		 snp_trust_product_count(&snp.trust));
+	if (db_open(config.database, &db, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	log_info("database %s (schema version %d)", config.database, db_schema_version(db));
+
+	app.config = &config;
+	app.snp = &snp;
+	app.db = db;
+	server = http_server_start(&app, err, sizeof(err));
+	if (!server) {
+		log_error("%s", err);
+		goto out;
+	}
+	int sig = wait_for_stop_signal();
+	log_info("received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+out:
+	http_server_stop(server);
+	db_close(db);
+	snp_verifier_free(&snp);
+	return rc;
+}

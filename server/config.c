@@ -1,0 +1,277 @@
+/* config.c - defaults, INI file, environment and flags (see config.h). */
+#include "server/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum option_type { OPT_STRING, OPT_UINT, OPT_SIZE };
+
+struct option_def {
+	const char *name;
+	enum option_type type;
+	size_t offset;
+	size_t size; /* for strings: the buffer size */
+	unsigned long long min, max;
+};
+
+#define STR_OPT(field) \
+	{#field, OPT_STRING, offsetof(struct teev_config, field), \
+	 sizeof(((struct teev_config *)0)->field), 0, 0}
+#define UINT_OPT(field, lo, hi) \
+	{#field, OPT_UINT, offsetof(struct teev_config, field), sizeof(unsigned), lo, hi}
+
+static const struct option_def options[] = {
+	STR_OPT(ip),
+	UINT_OPT(port, 0, 65535), /* 0: any free port (tests) */
+	STR_OPT(tls_dir),
+	STR_OPT(server_key),
+	STR_OPT(server_cert),
+	STR_OPT(trusted_client_ca),
+	{"max_upload_size", OPT_SIZE, offsetof(struct teev_config, max_upload_size),
+	 sizeof(unsigned long long), 1024, 1ull << 32},
+	UINT_OPT(threads, 0, 256),
+	UINT_OPT(connection_timeout, 1, 3600),
+	UINT_OPT(max_connections, 1, 100000),
+	UINT_OPT(per_ip_connection_limit, 0, 100000),
+	STR_OPT(database),
+	STR_OPT(amd_root_dir),
+	STR_OPT(vcek_offline_dir),
+	UINT_OPT(vek_cache_slots, 8, 1u << 24),
+};
+#define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+
+void config_defaults(struct teev_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->ip, sizeof(c->ip), "127.0.0.1");
+	c->port = 8881;
+	snprintf(c->tls_dir, sizeof(c->tls_dir), "var/cv_ca");
+	snprintf(c->server_key, sizeof(c->server_key), "default");
+	snprintf(c->server_cert, sizeof(c->server_cert), "default");
+	snprintf(c->trusted_client_ca, sizeof(c->trusted_client_ca), "default");
+	c->max_upload_size = 32ull * 1024 * 1024;
+	c->threads = 0;
+	c->connection_timeout = 30;
+	c->max_connections = 1024;
+	c->per_ip_connection_limit = 0;
+	snprintf(c->database, sizeof(c->database), "var/teev.db");
+	c->vek_cache_slots = 4096;
+}
+
+static const struct option_def *find_option(const char *name)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* Accepts a decimal number with an optional K, M or G suffix (powers of 1024). */
+static int parse_number(const char *text, bool allow_suffix, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return -1;
+	if (allow_suffix && *end) {
+		unsigned long long mult = 0;
+		if (strcasecmp(end, "K") == 0 || strcasecmp(end, "KiB") == 0)
+			mult = 1024ull;
+		else if (strcasecmp(end, "M") == 0 || strcasecmp(end, "MiB") == 0)
+			mult = 1024ull * 1024;
+		else if (strcasecmp(end, "G") == 0 || strcasecmp(end, "GiB") == 0)
+			mult = 1024ull * 1024 * 1024;
+		if (!mult || v > ~0ull / mult)
+			return -1;
+		v *= mult;
+		end += strlen(end);
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int config_set(struct teev_config *c, const char *name, const char *value, char *err,
+	       size_t err_len)
+{
+	const struct option_def *opt = find_option(name);
+	char *field;
+	unsigned long long v;
+
+	if (!opt) {
+		snprintf(err, err_len, "unknown option \"%s\"", name);
+		return -1;
+	}
+	field = (char *)c + opt->offset;
+	if (opt->type == OPT_STRING) {
+		if (strlen(value) >= opt->size) {
+			snprintf(err, err_len, "option %s: value longer than %zu characters", name,
+				 opt->size - 1);
+			return -1;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	}
+	if (parse_number(value, opt->type == OPT_SIZE, &v) || v < opt->min || v > opt->max) {
+		snprintf(err, err_len, "option %s: \"%s\" is not a number in %llu..%llu%s", name,
+			 value, opt->min, opt->max,
+			 opt->type == OPT_SIZE ? " (suffix K, M or G allowed)" : "");
+		return -1;
+	}
+	if (opt->type == OPT_UINT)
+		*(unsigned *)(void *)field = (unsigned)v;
+	else
+		*(unsigned long long *)(void *)field = v;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int config_load_file(struct teev_config *c, const char *path, char *err, size_t err_len)
+{
+	FILE *fp = fopen(path, "r");
+	char line[4096];
+	char section[64] = "";
+	unsigned lineno = 0;
+	int rc = 0;
+
+	if (!fp) {
+		snprintf(err, err_len, "cannot open config file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char *text, *eq, *name, *value;
+		char why[512];
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(fp)) {
+			snprintf(err, err_len, "%s:%u: line longer than %zu characters", path,
+				 lineno, sizeof(line) - 2);
+			rc = -1;
+			break;
+		}
+		text = trim(line);
+		if (text[0] == '\0' || text[0] == '#' || text[0] == ';')
+			continue;
+		if (text[0] == '[') {
+			char *close = strchr(text, ']');
+			if (!close || close[1] != '\0' || (size_t)(close - text) >= sizeof(section)) {
+				snprintf(err, err_len, "%s:%u: malformed section header", path, lineno);
+				rc = -1;
+				break;
+			}
+			*close = '\0';
+			snprintf(section, sizeof(section), "%s", trim(text + 1));
+			continue;
+		}
+		eq = strchr(text, '=');
+		if (!eq) {
+			snprintf(err, err_len, "%s:%u: expected \"name = value\"", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		name = trim(text);
+		value = trim(eq + 1);
+		/* Keylime's files have other components' sections; only ours counts. */
+		if (strcmp(section, "verifier") != 0)
+			continue;
+		if (config_set(c, name, value, why, sizeof(why))) {
+			snprintf(err, err_len, "%s:%u: %s", path, lineno, why);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(fp);
+	return rc;
+}
+
+int config_load_env(struct teev_config *c, char *err, size_t err_len)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		char var[96] = "TEEV_";
+		const char *value;
+		char why[512];
+		size_t n = strlen(var);
+
+		for (const char *p = options[i].name; *p && n + 1 < sizeof(var); p++)
+			var[n++] = (char)toupper((unsigned char)*p);
+		var[n] = '\0';
+		value = getenv(var);
+		if (!value)
+			continue;
+		if (config_set(c, options[i].name, value, why, sizeof(why))) {
+			snprintf(err, err_len, "environment %s: %s", var, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void config_tls_path(const struct teev_config *c, const char *name, char *out, size_t cap)
+{
+	if (name[0] == '/')
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s/%s", c->tls_dir, name);
+}
+
+int config_each_client_ca(const struct teev_config *c,
+			  int (*fn)(const char *file, void *arg), void *arg)
+{
+	char list[CONFIG_PATH_MAX];
+	char *cursor, *item;
+
+	if (strcmp(c->trusted_client_ca, "default") == 0)
+		return fn("cacert.crt", arg);
+	snprintf(list, sizeof(list), "%s", c->trusted_client_ca);
+	/* Keylime writes Python lists: ['a.crt', "b.crt"]. */
+	for (char *p = list; *p; p++)
+		if (*p == '[' || *p == ']' || *p == '\'' || *p == '"')
+			*p = ' ';
+	cursor = list;
+	while ((item = strsep(&cursor, ",")) != NULL) {
+		item = trim(item);
+		if (*item && fn(item, arg))
+			return -1;
+	}
+	return 0;
+}
+
+void config_print(const struct teev_config *c, void *stream)
+{
+	FILE *out = stream;
+
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const char *field = (const char *)c + options[i].offset;
+		if (options[i].type == OPT_STRING)
+			fprintf(out, "%s = %s\n", options[i].name, field);
+		else if (options[i].type == OPT_UINT)
+			fprintf(out, "%s = %u\n", options[i].name, *(const unsigned *)(const void *)field);
+		else
+			fprintf(out, "%s = %llu\n", options[i].name,
+				*(const unsigned long long *)(const void *)field);
+	}
+}

@@ -1,0 +1,58 @@
+/* config.h - teev's configuration: one struct, loaded once.
+ *
+ * Precedence: built-in defaults < config file ([verifier] section of an INI
+ * file, Keylime's option names where Keylime has one) < TEEV_<OPTION>
+ * environment variables < command-line flags. config/verifier.conf documents
+ * every option with its default.
+ */
+#ifndef TEEV_CONFIG_H
+#define TEEV_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_PATH_MAX 1024
+
+struct teev_config {
+	char ip[64];
+	unsigned port;
+	char tls_dir[CONFIG_PATH_MAX];
+	char server_key[CONFIG_PATH_MAX];
+	char server_cert[CONFIG_PATH_MAX];
+	char trusted_client_ca[CONFIG_PATH_MAX];
+	unsigned long long max_upload_size;
+	unsigned threads;
+	unsigned connection_timeout;
+	unsigned max_connections;
+	unsigned per_ip_connection_limit;
+	char database[CONFIG_PATH_MAX];
+	char amd_root_dir[CONFIG_PATH_MAX];
+	char vcek_offline_dir[CONFIG_PATH_MAX];
+	unsigned vek_cache_slots;
+};
+
+void config_defaults(struct teev_config *c);
+
+/* Reads an INI file. Unknown options, bad values and malformed lines are
+ * errors naming the file and line. Returns 0 or -1 with err. */
+int config_load_file(struct teev_config *c, const char *path, char *err, size_t err_len);
+
+/* Applies every TEEV_<NAME> variable of the environment (e.g. TEEV_PORT). */
+int config_load_env(struct teev_config *c, char *err, size_t err_len);
+
+/* Sets one option by its config-file name. */
+int config_set(struct teev_config *c, const char *name, const char *value, char *err,
+	       size_t err_len);
+
+/* A file named in the config: absolute paths stay, relative ones are taken
+ * inside tls_dir (Keylime's rule for certificate options). */
+void config_tls_path(const struct teev_config *c, const char *name, char *out, size_t cap);
+
+/* Splits trusted_client_ca ("default", "a.crt, b.crt" or "['a.crt', 'b.crt']")
+ * into file names; calls fn for each. Returns -1 if fn does. */
+int config_each_client_ca(const struct teev_config *c,
+			  int (*fn)(const char *file, void *arg), void *arg);
+
+/* Prints every option as "name = value" (for `teev config` diagnostics). */
+void config_print(const struct teev_config *c, void *stream);
+
+#endif

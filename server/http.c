@@ -1,0 +1,470 @@
+/* http.c - the mTLS listener (see http.h). */
+#include "server/http.h"
+
+#include "server/app.h"
+#include "server/config.h"
+#include "server/envelope.h"
+#include "server/log.h"
+#include "server/routes.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* TLS 1.3 and 1.2 only; GnuTLS's NORMAL set otherwise. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define PEM_FILE_MAX (1024 * 1024)
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	char *key_pem, *cert_pem, *trust_pem;
+	unsigned port;
+};
+
+/* Per TCP connection: the client-certificate verdict, computed once. */
+struct connection_state {
+	bool checked;
+	int refusal_code; /* 0 when the client certificate verified */
+	char refusal[160];
+	char client[256];
+};
+
+/* Per HTTP request: the body collected so far. */
+struct request_state {
+	char *body;
+	size_t len, cap;
+	bool too_large;
+	bool answered; /* a response was queued before the body */
+};
+
+static char *read_pem_file(const char *path, char *err, size_t err_len)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	char *text = NULL;
+
+	if (!fp) {
+		snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) != 0 || st.st_size <= 0 || st.st_size > PEM_FILE_MAX) {
+		snprintf(err, err_len, "%s is empty or larger than %d bytes", path, PEM_FILE_MAX);
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text || fread(text, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
+		snprintf(err, err_len, "cannot read %s", path);
+		free(text);
+		text = NULL;
+		goto out;
+	}
+	text[st.st_size] = '\0';
+out:
+	fclose(fp);
+	return text;
+}
+
+struct trust_collector {
+	const struct teev_config *config;
+	char *pem;
+	size_t len;
+	char *err;
+	size_t err_len;
+};
+
+static int collect_client_ca(const char *file, void *arg)
+{
+	struct trust_collector *tc = arg;
+	char path[CONFIG_PATH_MAX * 2];
+	char *text;
+	size_t n;
+	char *grown;
+
+	config_tls_path(tc->config, file, path, sizeof(path));
+	text = read_pem_file(path, tc->err, tc->err_len);
+	if (!text)
+		return -1;
+	n = strlen(text);
+	grown = realloc(tc->pem, tc->len + n + 2);
+	if (!grown) {
+		free(text);
+		snprintf(tc->err, tc->err_len, "out of memory");
+		return -1;
+	}
+	tc->pem = grown;
+	memcpy(tc->pem + tc->len, text, n);
+	tc->len += n;
+	tc->pem[tc->len++] = '\n';
+	tc->pem[tc->len] = '\0';
+	free(text);
+	return 0;
+}
+
+static void tls_file(const struct teev_config *c, const char *option, const char *fallback,
+		     char *out, size_t cap)
+{
+	config_tls_path(c, strcmp(option, "default") == 0 ? fallback : option, out, cap);
+}
+
+/* Reads the subject DN of the peer's leaf certificate for logs and (later)
+ * authorization; the chain was already verified. */
+static void peer_subject(gnutls_session_t session, char *out, size_t cap)
+{
+	unsigned count = 0;
+	const gnutls_datum_t *certs = gnutls_certificate_get_peers(session, &count);
+	gnutls_x509_crt_t crt;
+	size_t size = cap;
+
+	out[0] = '\0';
+	if (!certs || count == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crt_get_dn(crt, out, &size) < 0)
+		out[0] = '\0';
+	gnutls_x509_crt_deinit(crt);
+}
+
+static void check_client_certificate(struct MHD_Connection *connection,
+				     struct connection_state *cs)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_typed_vdata_st purpose = {
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (void *)GNUTLS_KP_TLS_WWW_CLIENT,
+	};
+	unsigned status = 0;
+	int rc;
+
+	cs->checked = true;
+	if (!info || !info->tls_session) {
+		cs->refusal_code = 401;
+		snprintf(cs->refusal, sizeof(cs->refusal), "TLS session unavailable");
+		return;
+	}
+	rc = gnutls_certificate_verify_peers(info->tls_session, &purpose, 1, &status);
+	if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND ||
+	    gnutls_certificate_get_peers(info->tls_session, NULL) == NULL) {
+		cs->refusal_code = 401;
+		snprintf(cs->refusal, sizeof(cs->refusal),
+			 "a client certificate is required (mTLS)");
+		return;
+	}
+	if (rc < 0 || status != 0) {
+		gnutls_datum_t text = {0};
+		cs->refusal_code = 403;
+		if (rc >= 0 && gnutls_certificate_verification_status_print(
+				       status, GNUTLS_CRT_X509, &text, 0) >= 0) {
+			snprintf(cs->refusal, sizeof(cs->refusal), "client certificate refused: %s",
+				 (const char *)text.data);
+			for (size_t n = strlen(cs->refusal); n > 0 && cs->refusal[n - 1] == ' '; n--)
+				cs->refusal[n - 1] = '\0';
+			gnutls_free(text.data);
+		} else {
+			snprintf(cs->refusal, sizeof(cs->refusal), "client certificate refused: %s",
+				 gnutls_strerror(rc));
+		}
+		return;
+	}
+	cs->refusal_code = 0;
+	peer_subject(info->tls_session, cs->client, sizeof(cs->client));
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)connection;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct connection_state));
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *connection,
+				  const struct route_reply *reply)
+{
+	const char *text = json_object_to_json_string_ext(reply->envelope, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct MHD_Response *response =
+		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result rc;
+
+	if (!response)
+		return MHD_NO;
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (reply->allow)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply->allow);
+	rc = MHD_queue_response(connection, (unsigned)reply->code, response);
+	MHD_destroy_response(response);
+	return rc;
+}
+
+static enum MHD_Result answer_now(struct MHD_Connection *connection, struct request_state *rs,
+				  struct route_reply *reply)
+{
+	enum MHD_Result rc = send_reply(connection, reply);
+
+	json_object_put(reply->envelope);
+	reply->envelope = NULL;
+	rs->answered = true;
+	return rc;
+}
+
+static bool append_body(struct request_state *rs, const char *data, size_t n, size_t limit)
+{
+	if (rs->too_large)
+		return true;
+	if (n > limit - rs->len) {
+		/* Keep reading (and discarding) so the 413 goes out cleanly. */
+		rs->too_large = true;
+		free(rs->body);
+		rs->body = NULL;
+		rs->len = rs->cap = 0;
+		return true;
+	}
+	if (rs->len + n + 1 > rs->cap) {
+		size_t cap = rs->cap ? rs->cap : 4096;
+		char *grown;
+		while (cap < rs->len + n + 1)
+			cap *= 2;
+		grown = realloc(rs->body, cap);
+		if (!grown)
+			return false;
+		rs->body = grown;
+		rs->cap = cap;
+	}
+	memcpy(rs->body + rs->len, data, n);
+	rs->len += n;
+	rs->body[rs->len] = '\0';
+	return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_server *server = cls;
+	const struct teev_config *config = server->app->config;
+	struct request_state *rs = *con_cls;
+	struct route_request req = {.method = method, .path = url};
+	struct route_reply reply = {0};
+	(void)version;
+
+	if (!rs) {
+		const union MHD_ConnectionInfo *info =
+			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct connection_state *cs = info ? info->socket_context : NULL;
+		const char *length_header;
+
+		rs = calloc(1, sizeof(*rs));
+		if (!rs || !cs)
+			return MHD_NO;
+		*con_cls = rs;
+
+		if (!cs->checked)
+			check_client_certificate(connection, cs);
+		if (cs->refusal_code) {
+			log_info("refused %s %s: %s", method, url, cs->refusal);
+			reply.code = cs->refusal_code;
+			reply.envelope = envelope_error(cs->refusal_code, cs->refusal);
+			return answer_now(connection, rs, &reply);
+		}
+		if (route_reject_early(&req, &reply))
+			return answer_now(connection, rs, &reply);
+		length_header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (length_header && strtoull(length_header, NULL, 10) > config->max_upload_size) {
+			char message[128];
+			snprintf(message, sizeof(message),
+				 "request body of %s bytes exceeds max_upload_size (%llu bytes)",
+				 length_header, config->max_upload_size);
+			reply.code = 413;
+			reply.envelope = envelope_error(413, message);
+			return answer_now(connection, rs, &reply);
+		}
+		return MHD_YES;
+	}
+	if (rs->answered) {
+		*upload_data_size = 0; /* discard the body of a refused request */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!append_body(rs, upload_data, *upload_data_size, config->max_upload_size))
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	if (rs->too_large) {
+		char message[128];
+		snprintf(message, sizeof(message), "request body exceeds max_upload_size (%llu bytes)",
+			 config->max_upload_size);
+		reply.code = 413;
+		reply.envelope = envelope_error(413, message);
+	} else {
+		const union MHD_ConnectionInfo *info =
+			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		const struct connection_state *cs = info ? info->socket_context : NULL;
+
+		req.body = rs->body ? rs->body : "";
+		req.body_len = rs->len;
+		req.client = cs ? cs->client : "";
+		route_request(server->app, &req, &reply);
+	}
+	return answer_now(connection, rs, &reply);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct request_state *rs = *con_cls;
+	(void)cls;
+	(void)connection;
+	(void)toe;
+	if (rs) {
+		free(rs->body);
+		free(rs);
+		*con_cls = NULL;
+	}
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("libmicrohttpd: %s", line);
+}
+
+static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *addr,
+			unsigned *flags)
+{
+	memset(addr, 0, sizeof(*addr));
+	struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+
+	if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*flags |= MHD_USE_IPv6;
+		return 0;
+	}
+	return -1;
+}
+
+struct http_server *http_server_start(struct app *app, char *err, size_t err_len)
+{
+	const struct teev_config *c = app->config;
+	struct http_server *s = calloc(1, sizeof(*s));
+	struct trust_collector tc = {.config = c, .err = err, .err_len = err_len};
+	char path[CONFIG_PATH_MAX * 2];
+	struct sockaddr_storage addr;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
+			 MHD_USE_EPOLL;
+	unsigned threads = c->threads;
+	const union MHD_DaemonInfo *info;
+
+	if (!s) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	s->app = app;
+	tls_file(c, c->server_key, "server-private.pem", path, sizeof(path));
+	s->key_pem = read_pem_file(path, err, err_len);
+	if (!s->key_pem)
+		goto fail;
+	tls_file(c, c->server_cert, "server-cert.crt", path, sizeof(path));
+	s->cert_pem = read_pem_file(path, err, err_len);
+	if (!s->cert_pem)
+		goto fail;
+	if (config_each_client_ca(c, collect_client_ca, &tc))
+		goto fail;
+	s->trust_pem = tc.pem;
+	tc.pem = NULL;
+	if (!s->trust_pem) {
+		snprintf(err, err_len, "trusted_client_ca names no file");
+		goto fail;
+	}
+	if (bind_address(c->ip, c->port, &addr, &flags)) {
+		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
+		goto fail;
+	}
+	if (threads == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cores > 0 ? (unsigned)cores : 1;
+	}
+	s->daemon = MHD_start_daemon(
+		flags, (uint16_t)c->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
+		MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
+		MHD_OPTION_HTTPS_MEM_TRUST, s->trust_pem,
+		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout,
+		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(err, err_len,
+			 "cannot listen on %s port %u with TLS (address in use, or a bad key/certificate in %s)",
+			 c->ip, c->port, c->tls_dir);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : c->port;
+	log_info("teev listening on https://%s%s%s:%u/ (mTLS, %u threads, client CA %s)",
+		 strchr(c->ip, ':') ? "[" : "", c->ip, strchr(c->ip, ':') ? "]" : "", s->port,
+		 threads, c->trusted_client_ca);
+	return s;
+fail:
+	free(tc.pem);
+	http_server_stop(s);
+	return NULL;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	/* The key is secret: wipe it before giving the memory back. */
+	if (s->key_pem)
+		explicit_bzero(s->key_pem, strlen(s->key_pem));
+	free(s->key_pem);
+	free(s->cert_pem);
+	free(s->trust_pem);
+	free(s);
+}

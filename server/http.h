@@ -1,0 +1,21 @@
+/* http.h - the mTLS listener (libmicrohttpd + GnuTLS).
+ *
+ * TLS 1.2+ only. Every request's connection must present a client certificate
+ * that chains to trusted_client_ca and is valid for TLS client use; the check
+ * runs once per connection, before any route sees the request. Bodies are
+ * bounded by max_upload_size; idle connections time out.
+ */
+#ifndef TEEV_HTTP_H
+#define TEEV_HTTP_H
+
+#include <stddef.h>
+
+struct app;
+struct http_server;
+
+struct http_server *http_server_start(struct app *app, char *err, size_t err_len);
+/* The port actually bound (useful when the configured port is 0). */
+unsigned http_server_port(const struct http_server *s);
+void http_server_stop(struct http_server *s);
+
+#endif

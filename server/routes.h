@@ -1,0 +1,36 @@
+/* routes.h - the REST API, independent of the HTTP library: a request in
+ * (method, path, body, client identity), a JSON envelope out. The listener
+ * (http.c) calls route_body_expected() before reading a body and
+ * route_request() once it has it. */
+#ifndef TEEV_ROUTES_H
+#define TEEV_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_object;
+struct app;
+
+struct route_request {
+	const char *method;
+	const char *path;
+	const char *body; /* NUL-terminated; may contain other NULs (len says) */
+	size_t body_len;
+	const char *client; /* subject of the verified client certificate */
+};
+
+struct route_reply {
+	int code;
+	struct json_object *envelope; /* owned by the caller after return */
+	const char *allow;            /* Allow header for 405, else NULL */
+};
+
+/* Decides, before any body is read, whether the request can only get an
+ * error (unknown path, wrong method, unsupported version). Returns true and
+ * fills reply when so. */
+bool route_reject_early(const struct route_request *req, struct route_reply *reply);
+
+/* Answers a complete request. */
+void route_request(struct app *app, const struct route_request *req, struct route_reply *reply);
+
+#endif

@@ -1,0 +1,285 @@
+/* harness.c - run the real server and talk to it (see harness.h). */
+#include "tests/integration/harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define START_TIMEOUT_MS 10000
+
+const char *harness_env(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+	return v && v[0] ? v : fallback;
+}
+
+char *harness_read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	long size;
+
+	if (!fp)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)size + 1);
+		if (buf && fread(buf, 1, (size_t)size, fp) == (size_t)size) {
+			buf[size] = '\0';
+			if (len)
+				*len = (size_t)size;
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(fp);
+	return buf;
+}
+
+int harness_run(const char *const argv[])
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0) {
+			dup2(devnull, STDOUT_FILENO);
+			close(devnull);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void harness_identity(const char *ca_dir, const char *prefix, struct client_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	snprintf(id->cert, sizeof(id->cert), "%s/%s-cert.crt", ca_dir, prefix);
+	snprintf(id->key, sizeof(id->key), "%s/%s-private.pem", ca_dir, prefix);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* The server logs "listening on https://127.0.0.1:PORT/" once it accepts. */
+static unsigned port_from_log(const char *log_path)
+{
+	char *log = harness_read_file(log_path, NULL);
+	const char *at;
+	unsigned port = 0;
+
+	if (!log)
+		return 0;
+	at = strstr(log, "listening on https://127.0.0.1:");
+	if (at)
+		port = (unsigned)strtoul(at + strlen("listening on https://127.0.0.1:"), NULL, 10);
+	free(log);
+	return port;
+}
+
+int harness_start(struct teev_server *s, const char *extra_config)
+{
+	const char *teev = harness_env("TEEV_BIN", "build/teev");
+	char config_path[320], db_path[320];
+	FILE *fp;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "/tmp/teev-it-XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	snprintf(s->ca_dir, sizeof(s->ca_dir), "%s/cv_ca", s->dir);
+	snprintf(s->log_path, sizeof(s->log_path), "%s/server.log", s->dir);
+	snprintf(config_path, sizeof(config_path), "%s/verifier.conf", s->dir);
+	snprintf(db_path, sizeof(db_path), "%s/teev.db", s->dir);
+
+	const char *init[] = {teev, "certs", "init", s->ca_dir, NULL};
+	if (harness_run(init) != 0) {
+		fprintf(stderr, "harness: %s certs init failed\n", teev);
+		return -1;
+	}
+	fp = fopen(config_path, "w");
+	if (!fp)
+		return -1;
+	fprintf(fp, "[verifier]\nip = 127.0.0.1\nport = 0\ntls_dir = %s\ndatabase = %s\n"
+		    "threads = 2\nconnection_timeout = 5\n%s\n",
+		s->ca_dir, db_path, extra_config ? extra_config : "");
+	fclose(fp);
+
+	s->pid = fork();
+	if (s->pid < 0)
+		return -1;
+	if (s->pid == 0) {
+		int log = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (log >= 0) {
+			dup2(log, STDERR_FILENO);
+			dup2(log, STDOUT_FILENO);
+			close(log);
+		}
+		execl(teev, teev, "serve", "--config", config_path, (char *)NULL);
+		_exit(127);
+	}
+	for (long waited = 0; waited < START_TIMEOUT_MS; waited += 20) {
+		s->port = port_from_log(s->log_path);
+		if (s->port)
+			return 0;
+		if (!harness_alive(s))
+			break;
+		sleep_ms(20);
+	}
+	char *log = harness_read_file(s->log_path, NULL);
+	fprintf(stderr, "harness: server did not start; its log:\n%s\n", log ? log : "(none)");
+	free(log);
+	harness_stop(s);
+	return -1;
+}
+
+bool harness_alive(struct teev_server *s)
+{
+	int status;
+
+	if (s->pid <= 0)
+		return false;
+	if (waitpid(s->pid, &status, WNOHANG) == 0)
+		return true;
+	s->pid = 0;
+	return false;
+}
+
+static void remove_tree(const char *dir)
+{
+	const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+	harness_run(rm);
+}
+
+int harness_stop(struct teev_server *s)
+{
+	int status = 0;
+	int rc = -1;
+
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		for (int i = 0; i < 500; i++) {
+			pid_t done = waitpid(s->pid, &status, WNOHANG);
+			if (done == s->pid) {
+				rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+				break;
+			}
+			sleep_ms(10);
+		}
+		if (rc == -1) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, &status, 0);
+		}
+		s->pid = 0;
+	}
+	if (s->dir[0])
+		remove_tree(s->dir);
+	return rc;
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *userdata)
+{
+	struct http_result *r = userdata;
+	size_t add = size * n;
+	char *grown = realloc(r->body, r->body_len + add + 1);
+
+	if (!grown)
+		return 0;
+	r->body = grown;
+	memcpy(r->body + r->body_len, data, add);
+	r->body_len += add;
+	r->body[r->body_len] = '\0';
+	return add;
+}
+
+int harness_request(const struct teev_server *s, const struct client_identity *id,
+		    const char *method, const char *path, const char *body, size_t body_len,
+		    struct http_result *out)
+{
+	CURL *curl = curl_easy_init();
+	char url[512], cacert[400];
+	struct curl_slist *headers = NULL;
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!curl)
+		return -1;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", s->port, path);
+	snprintf(cacert, sizeof(cacert), "%s/cacert.crt", s->ca_dir);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+	if (id && !id->none) {
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, id->cert);
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, id->key);
+	}
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	}
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+		if (out->body)
+			out->json = json_tokener_parse(out->body);
+	} else {
+		snprintf(out->error, sizeof(out->error), "%s", curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return 0;
+}
+
+void http_result_free(struct http_result *r)
+{
+	free(r->body);
+	json_object_put(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+void harness_failure_types(struct json_object *envelope, char *out, size_t cap)
+{
+	struct json_object *results, *failures;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (!json_object_object_get_ex(envelope, "results", &results) ||
+	    !json_object_object_get_ex(results, "failures", &failures))
+		return;
+	for (size_t i = 0; i < json_object_array_length(failures); i++) {
+		struct json_object *type;
+		if (!json_object_object_get_ex(json_object_array_get_idx(failures, i), "type", &type))
+			continue;
+		used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s",
+					 i ? "," : "", json_object_get_string(type));
+		if (used >= cap)
+			return;
+	}
+}

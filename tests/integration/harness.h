@@ -1,0 +1,61 @@
+/* harness.h - integration-test support: run the real `teev serve` on a
+ * loopback port with a fresh `teev certs init` folder, and talk to it over
+ * mTLS with libcurl. Paths come from the environment set by `make check`:
+ * TEEV_BIN (the binary), SNP_FORGE (the test forge CLI), SHARED_DIR. */
+#ifndef TEEV_HARNESS_H
+#define TEEV_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct json_object;
+
+struct teev_server {
+	pid_t pid;
+	unsigned port;
+	char dir[256];     /* temporary folder owning everything below */
+	char ca_dir[320];  /* Keylime-style CA folder made by `teev certs init` */
+	char log_path[320];
+};
+
+/* A client identity: files of a `certs init` folder, or none at all. */
+struct client_identity {
+	char cert[400], key[400];
+	bool none;
+};
+
+struct http_result {
+	long status;      /* 0 when the TLS/HTTP exchange failed */
+	char *body;       /* NUL-terminated, owned */
+	size_t body_len;
+	struct json_object *json; /* parsed body or NULL, owned */
+	char error[256];  /* libcurl's message when status is 0 */
+};
+
+/* Starts a server. extra_config holds more "name = value" lines for the
+ * [verifier] section (may be NULL). Returns 0 or -1 (details on stderr). */
+int harness_start(struct teev_server *s, const char *extra_config);
+/* SIGTERM, wait, and remove the folder. Returns the exit status (0 = clean). */
+int harness_stop(struct teev_server *s);
+/* Checks the process still runs (a crash is a test failure). */
+bool harness_alive(struct teev_server *s);
+
+void harness_identity(const char *ca_dir, const char *prefix, struct client_identity *id);
+
+/* One HTTPS request; body may be NULL. The server certificate is checked
+ * against the server's own CA. */
+int harness_request(const struct teev_server *s, const struct client_identity *id,
+		    const char *method, const char *path, const char *body, size_t body_len,
+		    struct http_result *out);
+void http_result_free(struct http_result *r);
+
+/* Helpers for tests. */
+const char *harness_env(const char *name, const char *fallback);
+char *harness_read_file(const char *path, size_t *len); /* malloc'd, NUL-terminated */
+int harness_run(const char *const argv[]); /* runs a program, returns its exit status */
+
+/* Failure ids of a verification answer, "a,b,c" (empty when none). */
+void harness_failure_types(struct json_object *envelope, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,566 @@
+/* snp_verify.c - the SEV-SNP verification path (see snp_verify.h).
+ *
+ * Order of checks: report layout -> product -> endorsement key (cache, else
+ * certificate from the request, file or offline folder -> AMD chain -> binding
+ * of the certificate to the report) -> report signature -> nonce binding.
+ * A failure of trust (layout, key, chain, binding, signature) stops there: what
+ * follows would be judging unauthenticated bytes.
+ */
+#include "verifier/snp_verify.h"
+
+#include "verifier/failures.h"
+#include "verifier/snp_certs_buf.h"
+#include "verifier/snp_vek.h"
+#include "verifier/vek_cache.h"
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_CACHE_SLOTS 4096
+#define MAX_CERT_FILE (64 * 1024)
+
+static const enum snp_product known_products[] = {SNP_PRODUCT_MILAN, SNP_PRODUCT_GENOA,
+						  SNP_PRODUCT_TURIN};
+#define KNOWN_PRODUCT_COUNT (sizeof(known_products) / sizeof(known_products[0]))
+
+int snp_verifier_init(struct snp_verifier *v, const struct snp_verifier_config *cfg,
+		      char *err, size_t err_len)
+{
+	memset(v, 0, sizeof(*v));
+	if (snp_trust_load(&v->trust, cfg->amd_root_dir, err, err_len))
+		return -1;
+	snprintf(v->offline_dir, sizeof(v->offline_dir), "%s",
+		 cfg->vcek_offline_dir ? cfg->vcek_offline_dir : "");
+	v->cache = vek_cache_new(cfg->cache_slots ? cfg->cache_slots : DEFAULT_CACHE_SLOTS);
+	if (!v->cache) {
+		snprintf(err, err_len, "out of memory creating the VCEK cache");
+		snp_trust_free(&v->trust);
+		return -1;
+	}
+	return 0;
+}
+
+void snp_verifier_free(struct snp_verifier *v)
+{
+	vek_cache_free(v->cache);
+	snp_trust_free(&v->trust);
+	memset(v, 0, sizeof(*v));
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void to_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Hashes the concatenation of parts with md into out. */
+struct byte_span {
+	const void *data;
+	size_t len;
+};
+
+static void digest_spans(const EVP_MD *md, const struct byte_span *spans, size_t n,
+			 uint8_t *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int out_len = 0;
+
+	/* Failing here would only mean no memory; an all-zero digest then fails
+	 * closed (cache misses, freshness mismatch). */
+	memset(out, 0, (size_t)EVP_MD_get_size(md));
+	if (ctx && EVP_DigestInit_ex(ctx, md, NULL) == 1) {
+		for (size_t i = 0; i < n; i++)
+			EVP_DigestUpdate(ctx, spans[i].data, spans[i].len);
+		EVP_DigestFinal_ex(ctx, out, &out_len);
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Cache key for a VCEK identified by its platform: AMD derives exactly one key
+ * per (chip, TCB), so a key proven once for these values stays proven. */
+static void platform_digest(enum snp_product product, const struct snp_report *r,
+			    uint8_t out[32])
+{
+	uint8_t tag[2] = {(uint8_t)product, 'C'};
+	uint8_t tcb[8];
+
+	for (size_t i = 0; i < 8; i++)
+		tcb[i] = (uint8_t)(r->reported_tcb >> (8 * i));
+	const struct byte_span spans[] = {
+		{"teev-vek-platform-v1", 20},
+		{tag, sizeof(tag)},
+		{r->chip_id, sizeof(r->chip_id)},
+		{tcb, sizeof(tcb)},
+	};
+	digest_spans(EVP_sha256(), spans, 4, out);
+}
+
+/* Cache key for a certificate that cannot be named by platform (a VLEK, or a
+ * VCEK behind a masked CHIP_ID): the certificate bytes themselves. */
+static void certificate_digest(const uint8_t *der, size_t len, uint8_t out[32])
+{
+	const struct byte_span spans[] = {{"teev-vek-cert-v1", 16}, {der, len}};
+
+	digest_spans(EVP_sha256(), spans, 2, out);
+}
+
+static bool keyed_by_platform(const struct snp_report *r)
+{
+	return r->signing_key == SNP_SIGNING_KEY_VCEK &&
+	       !all_zero(r->chip_id, sizeof(r->chip_id));
+}
+
+static bool usable_at(const struct vek_cache_entry *e, time_t at)
+{
+	return at >= e->validity.from && at <= e->validity.until;
+}
+
+/* Reads a whole small file; returns a malloc'd buffer or NULL. */
+static uint8_t *read_small_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	struct stat st;
+
+	if (!fp)
+		return NULL;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > MAX_CERT_FILE)
+		goto out;
+	buf = malloc((size_t)st.st_size);
+	if (buf && fread(buf, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	*len = (size_t)st.st_size;
+out:
+	fclose(fp);
+	return buf;
+}
+
+/* Trustee's offline layout: <dir>/vcek/<hwid>/bl{BB}_tee{TT}_snp{SS}_ucode{UU}[_fmc{FF}]_vcek.der,
+ * else <dir>/vcek/<hwid>/vcek.der. Returns a malloc'd DER or NULL. */
+static uint8_t *offline_vcek(const char *dir, const struct snp_report *r,
+			     enum snp_product product, size_t *len)
+{
+	size_t hwid_len = product == SNP_PRODUCT_TURIN ? 8 : 64;
+	struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, product);
+	char hwid[129];
+	char path[2048];
+	uint8_t *der;
+
+	to_hex(r->chip_id, hwid_len, hwid);
+	if (product == SNP_PRODUCT_TURIN)
+		snprintf(path, sizeof(path),
+			 "%s/vcek/%s/bl%02u_tee%02u_snp%02u_ucode%02u_fmc%02u_vcek.der", dir, hwid,
+			 tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode, tcb.fmc);
+	else
+		snprintf(path, sizeof(path), "%s/vcek/%s/bl%02u_tee%02u_snp%02u_ucode%02u_vcek.der",
+			 dir, hwid, tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode);
+	der = read_small_file(path, len);
+	if (der)
+		return der;
+	snprintf(path, sizeof(path), "%s/vcek/%s/vcek.der", dir, hwid);
+	return read_small_file(path, len);
+}
+
+/* Verifies the report signature with a proven key. */
+static int verify_report_signature(EVP_PKEY *key, const uint8_t *report,
+				   const struct snp_report *r)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *bn_r = BN_bin2bn(r->sig_r, 48, NULL);
+	BIGNUM *bn_s = BN_bin2bn(r->sig_s, 48, NULL);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char der[128];
+	unsigned char *p = der;
+	int der_len;
+	int ok = 0;
+
+	if (!sig || !bn_r || !bn_s || !md || ECDSA_SIG_set0(sig, bn_r, bn_s) != 1) {
+		BN_free(bn_r);
+		BN_free(bn_s);
+		goto out;
+	}
+	/* sig owns the numbers from here on. */
+	der_len = i2d_ECDSA_SIG(sig, NULL);
+	if (der_len <= 0 || (size_t)der_len > sizeof(der))
+		goto out;
+	der_len = i2d_ECDSA_SIG(sig, &p);
+	if (EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) != 1)
+		goto out;
+	ok = EVP_DigestVerify(md, der, (size_t)der_len, report, SNP_SIGNED_SIZE) == 1;
+out:
+	EVP_MD_CTX_free(md);
+	ECDSA_SIG_free(sig);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+/* Where the endorsement certificate came from, with its bytes (owned or borrowed). */
+struct vek_candidate {
+	const uint8_t *der;
+	size_t len;
+	uint8_t *owned;
+	const char *source;
+};
+
+/* Finds a certificate for the report: explicit file, then certs-buf, then the
+ * offline folder. Returns 0 with a candidate, -1 with a failure appended. */
+static int find_certificate(const struct snp_verifier *v, const struct snp_evidence *e,
+			    const struct snp_report *r, enum snp_product product,
+			    struct vek_candidate *c, struct failures *f)
+{
+	bool vlek = r->signing_key == SNP_SIGNING_KEY_VLEK;
+	const char *kind = vlek ? "VLEK" : "VCEK";
+
+	memset(c, 0, sizeof(*c));
+	if (e->vek_der) {
+		c->der = e->vek_der;
+		c->len = e->vek_der_len;
+		c->source = "file";
+		return 0;
+	}
+	if (e->certs_buf) {
+		struct snp_certs_buf table;
+
+		if (snp_certs_buf_parse(e->certs_buf, e->certs_buf_len, &table, f))
+			return -1;
+		const struct snp_blob *blob = vlek ? &table.vlek : &table.vcek;
+		if (blob->data) {
+			c->der = blob->data;
+			c->len = blob->len;
+			c->source = "certs-buf";
+			return 0;
+		}
+		if ((vlek ? table.vcek.data : table.vlek.data) != NULL) {
+			failures_add(f, "tee_attestation.signing_key_mismatch",
+				     "report SIGNING_KEY says %s but certs-buf only holds a %s", kind,
+				     vlek ? "VCEK" : "VLEK");
+			return -1;
+		}
+	}
+	if (!vlek && v->offline_dir[0] && !all_zero(r->chip_id, sizeof(r->chip_id))) {
+		for (size_t i = 0; i < KNOWN_PRODUCT_COUNT; i++) {
+			enum snp_product p = known_products[i];
+			if (product != SNP_PRODUCT_UNKNOWN && p != product)
+				continue;
+			c->owned = offline_vcek(v->offline_dir, r, p, &c->len);
+			if (c->owned) {
+				c->der = c->owned;
+				c->source = "offline folder";
+				return 0;
+			}
+		}
+	}
+	{
+		char hwid[129];
+		struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, product);
+		char tcb_text[64];
+
+		to_hex(r->chip_id, product == SNP_PRODUCT_TURIN ? 8 : 64, hwid);
+		snp_tcb_format(tcb, product, tcb_text, sizeof(tcb_text));
+		failures_add(f, "tee_attestation.vcek_fetch",
+			     "no %s certificate for chip %s at TCB {%s}: none in the request's certs-buf%s",
+			     kind, hwid, tcb_text,
+			     vlek ? " (VLEKs are only accepted from certs-buf)"
+				  : (v->offline_dir[0] ? " nor in vcek_offline_dir"
+						       : " and no vcek_offline_dir is configured"));
+	}
+	return -1;
+}
+
+/* Proves a candidate certificate: parse, product, chain, binding. On success
+ * fills entry (with an owned key reference) and *product_out. */
+static int prove_certificate(const struct snp_verifier *v, const struct vek_candidate *c,
+			     const struct snp_report *r, enum snp_product product, time_t at,
+			     struct vek_cache_entry *entry, enum snp_product *product_out,
+			     struct failures *f)
+{
+	const unsigned char *p = c->der;
+	X509 *cert = d2i_X509(NULL, &p, (long)c->len);
+	int rc = -1;
+
+	memset(entry, 0, sizeof(*entry));
+	if (!cert || p != c->der + c->len) {
+		failures_add(f, "tee_attestation.invalid_public_key",
+			     "endorsement certificate from %s is not a single DER X.509 certificate",
+			     c->source);
+		goto out;
+	}
+	if (snp_vek_parse(cert, &entry->info, f))
+		goto out;
+	if (product == SNP_PRODUCT_UNKNOWN) {
+		/* v2 reports carry no CPUID: the certificate names the product. It is
+		 * still verified against that product's own ARK below. */
+		product = entry->info.product;
+		if (product == SNP_PRODUCT_UNKNOWN) {
+			failures_add(f, "tee_attestation.product_mismatch",
+				     "endorsement certificate productName \"%s\" is not a known product (Milan, Genoa, Turin)",
+				     entry->info.product_name);
+			goto out;
+		}
+	}
+	if (snp_trust_verify_vek(&v->trust, product, entry->info.is_vlek, cert, at,
+				 &entry->validity, f))
+		goto out;
+	if (snp_vek_match_report(&entry->info, r, product, f))
+		goto out;
+	entry->key = X509_get_pubkey(cert);
+	if (!entry->key) {
+		failures_add(f, "tee_attestation.invalid_public_key",
+			     "endorsement certificate public key does not load");
+		goto out;
+	}
+	*product_out = product;
+	rc = 0;
+out:
+	X509_free(cert);
+	ERR_clear_error();
+	return rc;
+}
+
+/* Finds a proven key: from the cache when this platform or certificate was
+ * proven before, else by proving a certificate (and caching it). */
+static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
+		      const struct snp_report *r, time_t at, struct snp_result *out,
+		      EVP_PKEY **key, struct failures *f)
+{
+	struct vek_cache_entry entry;
+	struct vek_candidate cand;
+	uint8_t digest[32];
+	enum snp_product product = r->cpuid_product;
+	int rc = -1;
+
+	if (keyed_by_platform(r)) {
+		for (size_t i = 0; i < KNOWN_PRODUCT_COUNT; i++) {
+			enum snp_product p = known_products[i];
+			if (product != SNP_PRODUCT_UNKNOWN && p != product)
+				continue;
+			platform_digest(p, r, digest);
+			if (!vek_cache_get(v->cache, digest, &entry))
+				continue;
+			if (usable_at(&entry, at)) {
+				*key = entry.key;
+				out->product = p;
+				out->vek_source = "cache";
+				return 0;
+			}
+			EVP_PKEY_free(entry.key);
+		}
+	}
+
+	if (find_certificate(v, e, r, product, &cand, f))
+		return -1;
+	if (!keyed_by_platform(r)) {
+		certificate_digest(cand.der, cand.len, digest);
+		if (vek_cache_get(v->cache, digest, &entry)) {
+			if (usable_at(&entry, at) &&
+			    (product == SNP_PRODUCT_UNKNOWN || entry.info.product == product)) {
+				*key = entry.key;
+				out->product = entry.info.product;
+				out->vek_source = "cache";
+				rc = 0;
+				goto out;
+			}
+			EVP_PKEY_free(entry.key);
+		}
+	}
+	if (prove_certificate(v, &cand, r, product, at, &entry, &out->product, f))
+		goto out;
+	if (keyed_by_platform(r))
+		platform_digest(out->product, r, digest);
+	vek_cache_put(v->cache, digest, &entry);
+	*key = entry.key;
+	out->vek_source = cand.source;
+	rc = 0;
+out:
+	free(cand.owned);
+	return rc;
+}
+
+static void check_freshness(const struct snp_evidence *e, const struct snp_report *r,
+			    struct failures *f)
+{
+	uint8_t expected[64];
+	const struct byte_span spans[] = {
+		{e->pubkey_x, e->pubkey_x_len},
+		{e->pubkey_y, e->pubkey_y_len},
+		{e->nonce, e->nonce_len},
+	};
+
+	digest_spans(EVP_sha512(), spans, 3, expected);
+	if (CRYPTO_memcmp(expected, r->report_data, sizeof(expected)) != 0) {
+		char want[129], have[129];
+
+		to_hex(expected, sizeof(expected), want);
+		to_hex(r->report_data, sizeof(r->report_data), have);
+		failures_add(f, "tee_attestation.freshness_hash_failed",
+			     "REPORT_DATA freshness hash incorrect: expected SHA-512(x || y || nonce) = %s, report has %s",
+			     want, have);
+	}
+}
+
+enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence *e,
+			       time_t at, struct snp_result *out, struct failures *f)
+{
+	EVP_PKEY *key = NULL;
+	size_t before = f->count;
+
+	memset(out, 0, sizeof(*out));
+	if (snp_report_parse(e->report, e->report_len, &out->report, f))
+		return failures_contains(f, "tee_attestation.invalid_input") ? VERDICT_BAD_INPUT
+									     : VERDICT_FAIL;
+	if (out->report.signing_key == SNP_SIGNING_KEY_NONE) {
+		failures_add(f, "tee_attestation.invalid_signature",
+			     "report is unsigned (SIGNING_KEY is 7, no key)");
+		return VERDICT_FAIL;
+	}
+	if (out->report.version >= 3 && out->report.cpuid_product == SNP_PRODUCT_UNKNOWN) {
+		failures_add(f, "tee_attestation.product_mismatch",
+			     "CPUID family 0x%02X model 0x%02X is not a known SEV-SNP product",
+			     out->report.cpuid_family, out->report.cpuid_model);
+		return VERDICT_FAIL;
+	}
+	if (obtain_key(v, e, &out->report, at, out, &key, f))
+		return failures_contains(f, "tee_attestation.invalid_input") ? VERDICT_BAD_INPUT
+									     : VERDICT_FAIL;
+	if (verify_report_signature(key, e->report, &out->report)) {
+		EVP_PKEY_free(key);
+		failures_add(f, "tee_attestation.invalid_signature",
+			     "VEK public key does not sign SEV-SNP attestation report (%s %s from %s)",
+			     snp_product_name(out->product),
+			     out->report.signing_key == SNP_SIGNING_KEY_VLEK ? "VLEK" : "VCEK",
+			     out->vek_source);
+		return VERDICT_FAIL;
+	}
+	EVP_PKEY_free(key);
+	if (e->check_freshness)
+		check_freshness(e, &out->report, f);
+	return f->count > before ? VERDICT_FAIL : VERDICT_PASS;
+}
+
+static struct json_object *int_array(const uint8_t *p, size_t n)
+{
+	struct json_object *a = json_object_new_array_ext((int)n);
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int(p[i]));
+	return a;
+}
+
+static struct json_object *hex_string(const uint8_t *p, size_t n)
+{
+	char text[2 * 64 + 1];
+
+	to_hex(p, n, text);
+	return json_object_new_string(text);
+}
+
+static struct json_object *tcb_object(uint64_t raw, enum snp_product product)
+{
+	struct snp_tcb t = snp_tcb_decode(raw, product);
+	struct json_object *o = json_object_new_object();
+
+	if (product == SNP_PRODUCT_TURIN)
+		json_object_object_add(o, "fmc", json_object_new_int(t.fmc));
+	json_object_object_add(o, "bootloader", json_object_new_int(t.bootloader));
+	json_object_object_add(o, "tee", json_object_new_int(t.tee));
+	json_object_object_add(o, "snp", json_object_new_int(t.snp));
+	json_object_object_add(o, "microcode", json_object_new_int(t.microcode));
+	return o;
+}
+
+static struct json_object *firmware_string(struct snp_firmware fw)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%u.%u.%u", fw.major, fw.minor, fw.build);
+	return json_object_new_string(text);
+}
+
+static void add(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add(o, key, value);
+}
+
+struct json_object *snp_claims(const struct snp_result *res)
+{
+	const struct snp_report *r = &res->report;
+	struct snp_tcb reported = snp_tcb_decode(r->reported_tcb, res->product);
+	struct json_object *c = json_object_new_object();
+
+	/* Keylime's claims, names and encodings unchanged (Trustee copies them). */
+	add(c, "measurement", int_array(r->measurement, sizeof(r->measurement)));
+	add(c, "report_data", int_array(r->report_data, sizeof(r->report_data)));
+	add(c, "host_data", int_array(r->host_data, sizeof(r->host_data)));
+	add(c, "platform_smt_enabled",
+	    json_object_new_boolean(r->platform_info & SNP_PLATFORM_SMT_EN));
+	add(c, "platform_tsme_enabled",
+	    json_object_new_boolean(r->platform_info & SNP_PLATFORM_TSME_EN));
+	add(c, "reported_tcb_bootloader", json_object_new_int(reported.bootloader));
+	add(c, "reported_tcb_tee", json_object_new_int(reported.tee));
+	add(c, "reported_tcb_snp", json_object_new_int(reported.snp));
+	add(c, "reported_tcb_microcode", json_object_new_int(reported.microcode));
+	add(c, "policy_abi_major", json_object_new_int((int)((r->policy >> 8) & 0xFF)));
+	add(c, "policy_abi_minor", json_object_new_int((int)(r->policy & 0xFF)));
+	add(c, "policy_smt_allowed", json_object_new_boolean(r->policy & SNP_POLICY_SMT));
+	add(c, "policy_migrate_ma", json_object_new_boolean(r->policy & SNP_POLICY_MIGRATE_MA));
+	add(c, "policy_debug_allowed", json_object_new_boolean(r->policy & SNP_POLICY_DEBUG));
+	add(c, "policy_single_socket",
+	    json_object_new_boolean(r->policy & SNP_POLICY_SINGLE_SOCKET));
+
+	/* teev's extra claims, beside them. */
+	add(c, "product", json_object_new_string(snp_product_name(res->product)));
+	add(c, "report_version", json_object_new_int((int)r->version));
+	add(c, "signing_key", json_object_new_string(
+				      r->signing_key == SNP_SIGNING_KEY_VLEK ? "vlek" : "vcek"));
+	add(c, "vmpl", json_object_new_int((int)r->vmpl));
+	add(c, "guest_svn", json_object_new_int64(r->guest_svn));
+	add(c, "guest_policy", json_object_new_int64((int64_t)r->policy));
+	add(c, "platform_info", json_object_new_int64((int64_t)r->platform_info));
+	if (res->product == SNP_PRODUCT_TURIN)
+		add(c, "reported_tcb_fmc", json_object_new_int(reported.fmc));
+	add(c, "reported_tcb", tcb_object(r->reported_tcb, res->product));
+	add(c, "current_tcb", tcb_object(r->current_tcb, res->product));
+	add(c, "committed_tcb", tcb_object(r->committed_tcb, res->product));
+	add(c, "launch_tcb", tcb_object(r->launch_tcb, res->product));
+	add(c, "firmware_current", firmware_string(r->current_fw));
+	add(c, "firmware_committed", firmware_string(r->committed_fw));
+	add(c, "measurement_hex", hex_string(r->measurement, sizeof(r->measurement)));
+	add(c, "report_data_hex", hex_string(r->report_data, sizeof(r->report_data)));
+	add(c, "host_data_hex", hex_string(r->host_data, sizeof(r->host_data)));
+	add(c, "chip_id", hex_string(r->chip_id, sizeof(r->chip_id)));
+	add(c, "family_id", hex_string(r->family_id, sizeof(r->family_id)));
+	add(c, "image_id", hex_string(r->image_id, sizeof(r->image_id)));
+	add(c, "id_key_digest", hex_string(r->id_key_digest, sizeof(r->id_key_digest)));
+	add(c, "author_key_digest",
+	    hex_string(r->author_key_digest, sizeof(r->author_key_digest)));
+	add(c, "report_id", hex_string(r->report_id, sizeof(r->report_id)));
+	if (r->version >= 5) {
+		add(c, "launch_mit_vector", json_object_new_int64((int64_t)r->launch_mit_vector));
+		add(c, "current_mit_vector", json_object_new_int64((int64_t)r->current_mit_vector));
+	}
+	return c;
+}
