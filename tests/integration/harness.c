@@ -66,6 +66,39 @@ int harness_run(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int harness_run_capture(const char *const argv[], char **out, char **err)
+{
+	char out_path[] = "/tmp/teev-out-XXXXXX";
+	char err_path[] = "/tmp/teev-err-XXXXXX";
+	int out_fd = mkstemp(out_path);
+	int err_fd = mkstemp(err_path);
+	int status = 0;
+	pid_t pid;
+
+	if (out_fd < 0 || err_fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out_fd, STDOUT_FILENO);
+		dup2(err_fd, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out_fd);
+	close(err_fd);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		status = -1;
+	if (out)
+		*out = harness_read_file(out_path, NULL);
+	if (err)
+		*err = harness_read_file(err_path, NULL);
+	unlink(out_path);
+	unlink(err_path);
+	if (status < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void harness_identity(const char *ca_dir, const char *prefix, struct client_identity *id)
 {
 	memset(id, 0, sizeof(*id));

@@ -54,6 +54,9 @@ void http_result_free(struct http_result *r);
 const char *harness_env(const char *name, const char *fallback);
 char *harness_read_file(const char *path, size_t *len); /* malloc'd, NUL-terminated */
 int harness_run(const char *const argv[]); /* runs a program, returns its exit status */
+/* Runs a program and returns its exit status; *out (malloc'd) holds its
+ * stdout and *err its stderr (either may be NULL if not wanted). */
+int harness_run_capture(const char *const argv[], char **out, char **err);
 
 /* Failure ids of a verification answer, "a,b,c" (empty when none). */
 void harness_failure_types(struct json_object *envelope, char *out, size_t cap);

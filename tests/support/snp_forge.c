@@ -320,6 +320,28 @@ static int make_dir(const char *path)
 	return -1;
 }
 
+/* mkdir -p, so `--out a/b/c` works on a fresh machine. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_SIZE];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof buf) {
+		ERR_raise_data(ERR_LIB_SYS, ENAMETOOLONG, "%s", path);
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i < len; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (make_dir(buf) != 0)
+			return -1;
+		buf[i] = '/';
+	}
+	return make_dir(buf);
+}
+
 static int write_file(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -900,7 +922,7 @@ int forge_fixture_write(const char *dir)
 	int rc = -1;
 
 	memset(chains, 0, sizeof chains);
-	if (make_dir(dir) != 0 || path_join(amd_dir, dir, "amd") != 0 || make_dir(amd_dir) != 0)
+	if (make_dirs(dir) != 0 || path_join(amd_dir, dir, "amd") != 0 || make_dir(amd_dir) != 0)
 		goto out;
 	for (int p = 0; p < FORGE_PRODUCT_COUNT; p++) {
 		if (forge_chain_create((enum forge_product)p, &chains[p]) != 0 ||

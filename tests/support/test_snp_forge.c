@@ -937,13 +937,13 @@ out:
 /* Strict base64 (std, or url without padding when url); malloc'd. */
 static uint8_t *b64_decode(const char *in, bool url, size_t *len)
 {
-	size_t n = strlen(in), padded = url ? (n + 3) / 4 * 4 : n, pad = 0;
+	size_t n = in ? strlen(in) : 0, padded = url ? (n + 3) / 4 * 4 : n, pad = 0;
 	char *std = calloc(padded + 1, 1);
-	uint8_t *out = NULL;
+	uint8_t *out = NULL, *ret = NULL;
 	int got;
 
-	if (!std || padded % 4 != 0)
-		goto fail;
+	if (!in || !std || padded % 4 != 0)
+		goto out;
 	memcpy(std, in, n);
 	for (size_t i = 0; url && i < padded; i++) {
 		if (i >= n)
@@ -953,23 +953,24 @@ static uint8_t *b64_decode(const char *in, bool url, size_t *len)
 		else if (std[i] == '_')
 			std[i] = '/';
 		else if (std[i] == '+' || std[i] == '/' || std[i] == '=')
-			goto fail; /* not base64url-no-pad */
+			goto out; /* not base64url-no-pad */
 	}
+	/* EVP_DecodeBlock counts padding as zero bytes; take them off again. */
 	while (pad < 2 && padded > pad && std[padded - 1 - pad] == '=')
 		pad++;
 	out = malloc(padded / 4 * 3 + 1);
 	if (!out)
-		goto fail;
+		goto out;
 	got = EVP_DecodeBlock(out, (const unsigned char *)std, (int)padded);
-	if (got < 0)
-		goto fail;
+	if (got < 0 || (size_t)got < pad)
+		goto out;
 	*len = (size_t)got - pad;
-	free(std);
-	return out;
-fail:
+	ret = out;
+	out = NULL;
+out:
 	free(out);
 	free(std);
-	return NULL;
+	return ret;
 }
 
 static const char *json_str(json_object *root, const char *const *keys, size_t n)
