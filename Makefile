@@ -32,6 +32,8 @@ SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
 .PHONY: all run test check deps deps-test clean asan tests
+# Keep object files of pattern-built tests: no rebuilds, and no "rm" after the summary.
+.SECONDARY:
 all: $(BUILD)/teev
 
 $(BUILD)/gen/amd_roots.c: certs/embed-pem.sh $(AMD_PEMS)

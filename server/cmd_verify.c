@@ -4,10 +4,10 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "verifier/b64.h"
+#include "verifier/bytes.h"
 #include "verifier/snp_certs_buf.h"
 #include "verifier/snp_verify.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <openssl/pem.h>
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define INPUT_FILE_MAX (1024 * 1024)
 
@@ -33,30 +32,12 @@ static void verify_usage(FILE *out)
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	struct stat st;
-	uint8_t *buf = NULL;
+	char err[512];
+	uint8_t *data = bytes_read_file(path, INPUT_FILE_MAX, len, err, sizeof(err));
 
-	if (!fp) {
-		fprintf(stderr, "teev verify: cannot open %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > INPUT_FILE_MAX) {
-		fprintf(stderr, "teev verify: %s is not a regular file of at most %d bytes\n", path,
-			INPUT_FILE_MAX);
-		goto out;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf || fread(buf, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
-		fprintf(stderr, "teev verify: cannot read %s\n", path);
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	*len = (size_t)st.st_size;
-out:
-	fclose(fp);
-	return buf;
+	if (!data)
+		fprintf(stderr, "teev verify: %s\n", err);
+	return data;
 }
 
 /* A certificate file may be PEM; the verifier wants DER. Returns an owned DER. */

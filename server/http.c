@@ -6,6 +6,7 @@
 #include "server/envelope.h"
 #include "server/log.h"
 #include "server/routes.h"
+#include "verifier/bytes.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* TLS 1.3 and 1.2 only; GnuTLS's NORMAL set otherwise. */
@@ -50,29 +50,9 @@ struct request_state {
 
 static char *read_pem_file(const char *path, char *err, size_t err_len)
 {
-	FILE *fp = fopen(path, "rb");
-	struct stat st;
-	char *text = NULL;
+	size_t len;
 
-	if (!fp) {
-		snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) != 0 || st.st_size <= 0 || st.st_size > PEM_FILE_MAX) {
-		snprintf(err, err_len, "%s is empty or larger than %d bytes", path, PEM_FILE_MAX);
-		goto out;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text || fread(text, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
-		snprintf(err, err_len, "cannot read %s", path);
-		free(text);
-		text = NULL;
-		goto out;
-	}
-	text[st.st_size] = '\0';
-out:
-	fclose(fp);
-	return text;
+	return (char *)bytes_read_file(path, PEM_FILE_MAX, &len, err, err_len);
 }
 
 struct trust_collector {

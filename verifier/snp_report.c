@@ -1,6 +1,7 @@
 /* snp_report.c - parse and check the layout of an SEV-SNP attestation report. */
 #include "verifier/snp_report.h"
 
+#include "verifier/bytes.h"
 #include "verifier/failures.h"
 
 #include <stdio.h>
@@ -19,21 +20,12 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	for (size_t i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 /* The little-endian 72-byte R/S fields hold 48 significant bytes; the rest must be zero. */
 static bool scalar_from_le72(const uint8_t *le, uint8_t be[48])
 {
 	for (size_t i = 0; i < 48; i++)
 		be[i] = le[47 - i];
-	return all_zero(le + 48, 72 - 48);
+	return bytes_all_zero(le + 48, 72 - 48);
 }
 
 static enum snp_product product_from_cpuid(uint8_t family, uint8_t model)
@@ -58,7 +50,7 @@ static int check_mbz(const uint8_t *buf, const struct mbz_range *ranges, size_t 
 		     struct failures *f)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!all_zero(buf + ranges[i].offset, ranges[i].length)) {
+		if (!bytes_all_zero(buf + ranges[i].offset, ranges[i].length)) {
 			failures_add(f, "tee_attestation.report_format",
 				     "report %s (bytes 0x%zX..0x%zX) must be zero",
 				     ranges[i].what, ranges[i].offset,

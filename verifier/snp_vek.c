@@ -1,6 +1,7 @@
 /* snp_vek.c - AMD VCEK/VLEK certificate extensions and their binding to a report. */
 #include "verifier/snp_vek.h"
 
+#include "verifier/bytes.h"
 #include "verifier/failures.h"
 
 #include <openssl/asn1.h>
@@ -201,25 +202,6 @@ int snp_vek_parse(X509 *cert, struct snp_vek_info *out, struct failures *f)
 	return 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* One failure that names every component that differs, with both values. */
 static void match_spls(const struct snp_vek_info *vek, struct snp_tcb reported,
 		       enum snp_product product, struct failures *f)
@@ -275,7 +257,7 @@ static void match_vcek_chip(const struct snp_vek_info *vek, const struct snp_rep
 	}
 	/* A masked CHIP_ID (all zero) cannot be compared; the VCEK signature still
 	 * proves the chip, because the key is derived per chip and TCB. */
-	if (all_zero(report->chip_id, sizeof(report->chip_id)))
+	if (bytes_all_zero(report->chip_id, sizeof(report->chip_id)))
 		return;
 	if (vek->hwid_len != want_len) {
 		failures_add(f, "tee_attestation.chip_id_mismatch",
@@ -283,8 +265,8 @@ static void match_vcek_chip(const struct snp_vek_info *vek, const struct snp_rep
 			     snp_product_name(product), want_len);
 		return;
 	}
-	hex(report->chip_id, want_len, want_hex);
-	hex(vek->hwid, vek->hwid_len, have_hex);
+	bytes_to_hex(report->chip_id, want_len, want_hex);
+	bytes_to_hex(vek->hwid, vek->hwid_len, have_hex);
 	if (memcmp(report->chip_id, vek->hwid, want_len) != 0) {
 		failures_add(f, "tee_attestation.chip_id_mismatch",
 			     "report CHIP_ID %s does not match VCEK hwID %s", want_hex, have_hex);

@@ -8,6 +8,7 @@
  */
 #include "verifier/snp_verify.h"
 
+#include "verifier/bytes.h"
 #include "verifier/failures.h"
 #include "verifier/snp_certs_buf.h"
 #include "verifier/snp_vek.h"
@@ -21,7 +22,6 @@
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define DEFAULT_CACHE_SLOTS 4096
 #define MAX_CERT_FILE (64 * 1024)
@@ -52,25 +52,6 @@ void snp_verifier_free(struct snp_verifier *v)
 	vek_cache_free(v->cache);
 	snp_trust_free(&v->trust);
 	memset(v, 0, sizeof(*v));
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-static void to_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* Hashes the concatenation of parts with md into out. */
@@ -127,36 +108,12 @@ static void certificate_digest(const uint8_t *der, size_t len, uint8_t out[32])
 static bool keyed_by_platform(const struct snp_report *r)
 {
 	return r->signing_key == SNP_SIGNING_KEY_VCEK &&
-	       !all_zero(r->chip_id, sizeof(r->chip_id));
+	       !bytes_all_zero(r->chip_id, sizeof(r->chip_id));
 }
 
 static bool usable_at(const struct vek_cache_entry *e, time_t at)
 {
 	return at >= e->validity.from && at <= e->validity.until;
-}
-
-/* Reads a whole small file; returns a malloc'd buffer or NULL. */
-static uint8_t *read_small_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	struct stat st;
-
-	if (!fp)
-		return NULL;
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > MAX_CERT_FILE)
-		goto out;
-	buf = malloc((size_t)st.st_size);
-	if (buf && fread(buf, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	*len = (size_t)st.st_size;
-out:
-	fclose(fp);
-	return buf;
 }
 
 /* Trustee's offline layout: <dir>/vcek/<hwid>/bl{BB}_tee{TT}_snp{SS}_ucode{UU}[_fmc{FF}]_vcek.der,
@@ -168,9 +125,10 @@ static uint8_t *offline_vcek(const char *dir, const struct snp_report *r,
 	struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, product);
 	char hwid[129];
 	char path[2048];
+	char why[256]; /* a missing file is the normal case; the caller reports */
 	uint8_t *der;
 
-	to_hex(r->chip_id, hwid_len, hwid);
+	bytes_to_hex(r->chip_id, hwid_len, hwid);
 	if (product == SNP_PRODUCT_TURIN)
 		snprintf(path, sizeof(path),
 			 "%s/vcek/%s/bl%02u_tee%02u_snp%02u_ucode%02u_fmc%02u_vcek.der", dir, hwid,
@@ -178,11 +136,11 @@ static uint8_t *offline_vcek(const char *dir, const struct snp_report *r,
 	else
 		snprintf(path, sizeof(path), "%s/vcek/%s/bl%02u_tee%02u_snp%02u_ucode%02u_vcek.der",
 			 dir, hwid, tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode);
-	der = read_small_file(path, len);
+	der = bytes_read_file(path, MAX_CERT_FILE, len, why, sizeof(why));
 	if (der)
 		return der;
 	snprintf(path, sizeof(path), "%s/vcek/%s/vcek.der", dir, hwid);
-	return read_small_file(path, len);
+	return bytes_read_file(path, MAX_CERT_FILE, len, why, sizeof(why));
 }
 
 /* Verifies the report signature with a proven key. */
@@ -261,7 +219,7 @@ static int find_certificate(const struct snp_verifier *v, const struct snp_evide
 			return -1;
 		}
 	}
-	if (!vlek && v->offline_dir[0] && !all_zero(r->chip_id, sizeof(r->chip_id))) {
+	if (!vlek && v->offline_dir[0] && !bytes_all_zero(r->chip_id, sizeof(r->chip_id))) {
 		for (size_t i = 0; i < KNOWN_PRODUCT_COUNT; i++) {
 			enum snp_product p = known_products[i];
 			if (product != SNP_PRODUCT_UNKNOWN && p != product)
@@ -279,7 +237,7 @@ static int find_certificate(const struct snp_verifier *v, const struct snp_evide
 		struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, product);
 		char tcb_text[64];
 
-		to_hex(r->chip_id, product == SNP_PRODUCT_TURIN ? 8 : 64, hwid);
+		bytes_to_hex(r->chip_id, product == SNP_PRODUCT_TURIN ? 8 : 64, hwid);
 		snp_tcb_format(tcb, product, tcb_text, sizeof(tcb_text));
 		failures_add(f, "tee_attestation.vcek_fetch",
 			     "no %s certificate for chip %s at TCB {%s}: none in the request's certs-buf%s",
@@ -311,6 +269,13 @@ static int prove_certificate(const struct snp_verifier *v, const struct vek_cand
 	}
 	if (snp_vek_parse(cert, &entry->info, f))
 		goto out;
+	if (product != SNP_PRODUCT_UNKNOWN && entry->info.product != product) {
+		/* Said before the chain check, which would only say "unknown issuer". */
+		failures_add(f, "tee_attestation.product_mismatch",
+			     "report is from a %s (CPUID) but the endorsement certificate productName is \"%s\"",
+			     snp_product_name(product), entry->info.product_name);
+		goto out;
+	}
 	if (product == SNP_PRODUCT_UNKNOWN) {
 		/* v2 reports carry no CPUID: the certificate names the product. It is
 		 * still verified against that product's own ARK below. */
@@ -376,10 +341,18 @@ static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 	if (!keyed_by_platform(r)) {
 		certificate_digest(cand.der, cand.len, digest);
 		if (vek_cache_get(v->cache, digest, &entry)) {
-			if (usable_at(&entry, at) &&
-			    (product == SNP_PRODUCT_UNKNOWN || entry.info.product == product)) {
+			if (usable_at(&entry, at)) {
+				/* The digest names the certificate, not this report: the
+				 * binding (product, signer kind, TCB) is checked every time. */
+				enum snp_product p = product != SNP_PRODUCT_UNKNOWN
+							     ? product
+							     : entry.info.product;
+				if (snp_vek_match_report(&entry.info, r, p, f)) {
+					EVP_PKEY_free(entry.key);
+					goto out;
+				}
 				*key = entry.key;
-				out->product = entry.info.product;
+				out->product = p;
 				out->vek_source = "cache";
 				rc = 0;
 				goto out;
@@ -414,8 +387,8 @@ static void check_freshness(const struct snp_evidence *e, const struct snp_repor
 	if (CRYPTO_memcmp(expected, r->report_data, sizeof(expected)) != 0) {
 		char want[129], have[129];
 
-		to_hex(expected, sizeof(expected), want);
-		to_hex(r->report_data, sizeof(r->report_data), have);
+		bytes_to_hex(expected, sizeof(expected), want);
+		bytes_to_hex(r->report_data, sizeof(r->report_data), have);
 		failures_add(f, "tee_attestation.freshness_hash_failed",
 			     "REPORT_DATA freshness hash incorrect: expected SHA-512(x || y || nonce) = %s, report has %s",
 			     want, have);
@@ -474,7 +447,7 @@ static struct json_object *hex_string(const uint8_t *p, size_t n)
 {
 	char text[2 * 64 + 1];
 
-	to_hex(p, n, text);
+	bytes_to_hex(p, n, text);
 	return json_object_new_string(text);
 }
 
@@ -516,20 +489,20 @@ struct json_object *snp_claims(const struct snp_result *res)
 	add(c, "report_data", int_array(r->report_data, sizeof(r->report_data)));
 	add(c, "host_data", int_array(r->host_data, sizeof(r->host_data)));
 	add(c, "platform_smt_enabled",
-	    json_object_new_boolean(r->platform_info & SNP_PLATFORM_SMT_EN));
+	    json_object_new_boolean((r->platform_info & SNP_PLATFORM_SMT_EN) != 0));
 	add(c, "platform_tsme_enabled",
-	    json_object_new_boolean(r->platform_info & SNP_PLATFORM_TSME_EN));
+	    json_object_new_boolean((r->platform_info & SNP_PLATFORM_TSME_EN) != 0));
 	add(c, "reported_tcb_bootloader", json_object_new_int(reported.bootloader));
 	add(c, "reported_tcb_tee", json_object_new_int(reported.tee));
 	add(c, "reported_tcb_snp", json_object_new_int(reported.snp));
 	add(c, "reported_tcb_microcode", json_object_new_int(reported.microcode));
 	add(c, "policy_abi_major", json_object_new_int((int)((r->policy >> 8) & 0xFF)));
 	add(c, "policy_abi_minor", json_object_new_int((int)(r->policy & 0xFF)));
-	add(c, "policy_smt_allowed", json_object_new_boolean(r->policy & SNP_POLICY_SMT));
-	add(c, "policy_migrate_ma", json_object_new_boolean(r->policy & SNP_POLICY_MIGRATE_MA));
-	add(c, "policy_debug_allowed", json_object_new_boolean(r->policy & SNP_POLICY_DEBUG));
+	add(c, "policy_smt_allowed", json_object_new_boolean((r->policy & SNP_POLICY_SMT) != 0));
+	add(c, "policy_migrate_ma", json_object_new_boolean((r->policy & SNP_POLICY_MIGRATE_MA) != 0));
+	add(c, "policy_debug_allowed", json_object_new_boolean((r->policy & SNP_POLICY_DEBUG) != 0));
 	add(c, "policy_single_socket",
-	    json_object_new_boolean(r->policy & SNP_POLICY_SINGLE_SOCKET));
+	    json_object_new_boolean((r->policy & SNP_POLICY_SINGLE_SOCKET) != 0));
 
 	/* teev's extra claims, beside them. */
 	add(c, "product", json_object_new_string(snp_product_name(res->product)));

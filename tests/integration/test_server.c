@@ -19,7 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 struct suite {
 	struct teev_server forged; /* amd_root_dir = fixture/amd */
@@ -603,6 +608,49 @@ static void test_golden_tee_cases(void **state)
 	json_object_put(golden);
 }
 
+static int connect_raw(unsigned port)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Clients that connect and then say nothing, or stop half-way through a TLS
+ * hello, must not hold up a well-behaved client (CVE-2023-38200 was one idle
+ * connection blocking Keylime's registrar). */
+static void test_idle_connections_do_not_block(void **state)
+{
+	struct suite *s = S(state);
+	int idle[24];
+	struct timespec start, end;
+	struct http_result r;
+	/* The first bytes of a TLS record header and ClientHello, then silence. */
+	static const unsigned char partial_hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
+
+	for (size_t i = 0; i < 24; i++) {
+		idle[i] = connect_raw(s->real.port);
+		assert_true(idle[i] >= 0);
+		if (i % 2)
+			assert_int_equal(write(idle[i], partial_hello, sizeof(partial_hello)),
+					 (ssize_t)sizeof(partial_hello));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(harness_request(&s->real, &s->real_client, "GET", "/version", NULL, 0, &r), 0);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	assert_int_equal(r.status, 200);
+	/* Generous bound: a blocked server would wait for connection_timeout (5 s). */
+	assert_true((end.tv_sec - start.tv_sec) < 3);
+	http_result_free(&r);
+	for (size_t i = 0; i < 24; i++)
+		close(idle[i]);
+}
+
 static void test_server_survived(void **state)
 {
 	assert_true(harness_alive(&S(state)->real));
@@ -629,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_real_milan_report),
 		cmocka_unit_test(test_malformed_bodies),
 		cmocka_unit_test(test_golden_tee_cases),
+		cmocka_unit_test(test_idle_connections_do_not_block),
 		cmocka_unit_test(test_server_survived),
 	};
 	return cmocka_run_group_tests_name("integration: teev serve", tests, suite_setup,

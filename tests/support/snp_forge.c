@@ -581,7 +581,7 @@ void forge_report_build(uint8_t out[FORGE_REPORT_SIZE], const struct forge_repor
 	put_le32(out + 0x034, 1); /* SIGNATURE_ALGO: ECDSA P-384 with SHA-384 */
 	put_le64(out + 0x038, forge_tcb_encode(p, &o->current_tcb));
 	put_le64(out + 0x040, o->platform_info);
-	put_le32(out + 0x048, (o->vlek ? 1u : 0u) << 2); /* SIGNING_KEY in bits 4:2 */
+	put_le32(out + 0x048, (o->vlek ? 1U : 0U) << 2); /* SIGNING_KEY in bits 4:2 */
 	memcpy(out + 0x050, o->report_data, 64);
 	memcpy(out + 0x090, o->measurement, 48);
 	memcpy(out + 0x0C0, o->host_data, 32);
@@ -907,7 +907,9 @@ static int write_readme(const char *dir)
 		"verifier must find the VCEK itself. milan-vlek/ is the same for a "
 		"VLEK-signed Milan report (SIGNING_KEY 1, CHIP_ID zero, vlek.der signed by "
 		"the ASVK, cspID CN=test.example, VLEK in certs-buf under the VLEK GUID). "
-		"A correct verifier accepts every request here.\n";
+		"A correct verifier trusting amd/ accepts every request.json here; for "
+		"request-nocerts.json it needs the VCEK from elsewhere (e.g. an offline "
+		"store fed from vcek.der).\n";
 	char path[PATH_SIZE];
 
 	if (path_join(path, dir, "README.txt") != 0)

@@ -26,9 +26,9 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#define FORGE_REPORT_SIZE 1184u
-#define FORGE_REPORT_SIGNED_SIZE 0x2A0u /* signature covers [0, 0x2A0) */
-#define FORGE_CERTS_ENTRY_SIZE 24u      /* GUID[16], u32 offset, u32 length */
+#define FORGE_REPORT_SIZE 1184U
+#define FORGE_REPORT_SIGNED_SIZE 0x2A0U /* signature covers [0, 0x2A0) */
+#define FORGE_CERTS_ENTRY_SIZE 24U      /* GUID[16], u32 offset, u32 length */
 
 enum forge_product { FORGE_MILAN, FORGE_GENOA, FORGE_TURIN };
 #define FORGE_PRODUCT_COUNT 3

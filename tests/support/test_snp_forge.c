@@ -5,8 +5,8 @@
  * Every check here uses OpenSSL (and json-c for the fixture's JSON) directly,
  * never teev's code, and the forged certificates are compared byte for byte
  * with real AMD ones from shared/testdata/snp (override the location with
- * TEEV_SNP_TESTDATA; the default assumes the tests run from the repo root
- * with shared/ beside it). The signature helper is also run on the real
+ * TEEV_SNP_TESTDATA or SHARED_DIR; the default assumes the tests run from the
+ * repo root with shared/ beside it). The signature helper is also run on the real
  * reports, so its R/S handling is anchored in real data, not in the forger.
  */
 #include <dirent.h>
@@ -35,7 +35,7 @@
 
 #define AMD_ARC "1.3.6.1.4.1.3704.1."
 #define SIG_OFF 0x2A0
-#define SIG_PART 72
+#define SIG_PART ((size_t)72)
 #define PATH_SIZE 4096
 
 /* Chains made once per run: RSA key generation dominates the test time. */
@@ -64,11 +64,21 @@ static const struct real_vector real_vectors[] = {
 	{"turin-v5-oak", "vcek.der", FORGE_TURIN, false, NULL},
 };
 
-static const char *testdata_dir(void)
+/*
+ * <testdata>/<dir>/<name>, where <testdata> is TEEV_SNP_TESTDATA, else
+ * $SHARED_DIR/testdata/snp (as `make check` sets it), else the default.
+ */
+static void testdata_path(char out[PATH_SIZE], const char *dir, const char *name)
 {
 	const char *d = getenv("TEEV_SNP_TESTDATA");
+	const char *shared = getenv("SHARED_DIR");
 
-	return d && *d ? d : "../shared/testdata/snp";
+	if (d && *d)
+		snprintf(out, PATH_SIZE, "%s/%s/%s", d, dir, name);
+	else if (shared && *shared)
+		snprintf(out, PATH_SIZE, "%s/testdata/snp/%s/%s", shared, dir, name);
+	else
+		snprintf(out, PATH_SIZE, "../shared/testdata/snp/%s/%s", dir, name);
 }
 
 static uint64_t le64(const uint8_t *p)
@@ -147,7 +157,7 @@ static X509 *load_testdata_cert(const char *dir, const char *name)
 {
 	char path[PATH_SIZE];
 
-	snprintf(path, sizeof path, "%s/%s/%s", testdata_dir(), dir, name);
+	testdata_path(path, dir, name);
 	return load_cert(path);
 }
 
@@ -157,7 +167,7 @@ static uint8_t *load_testdata_report(const char *dir)
 	size_t len = 0;
 	uint8_t *r;
 
-	snprintf(path, sizeof path, "%s/%s/report.bin", testdata_dir(), dir);
+	testdata_path(path, dir, "report.bin");
 	r = read_all(path, &len);
 	if (r && len != FORGE_REPORT_SIZE) {
 		free(r);
@@ -352,7 +362,7 @@ static void test_tcb_encode_turin(void **state)
 	struct forge_tcb t = {.fmc = 0, .bootloader = 1, .tee = 0, .snp = 2, .microcode = 0x47};
 
 	(void)state;
-	assert_true(forge_tcb_encode(FORGE_TURIN, &t) == 0x4700000002000100ull);
+	assert_true(forge_tcb_encode(FORGE_TURIN, &t) == 0x4700000002000100ULL);
 }
 
 static void test_tcb_encode_milan_genoa(void **state)
@@ -361,8 +371,8 @@ static void test_tcb_encode_milan_genoa(void **state)
 	struct forge_tcb t = {.fmc = 9, .bootloader = 4, .tee = 0, .snp = 0x18, .microcode = 0xDB};
 
 	(void)state;
-	assert_true(forge_tcb_encode(FORGE_MILAN, &t) == 0xDB18000000000004ull);
-	assert_true(forge_tcb_encode(FORGE_GENOA, &t) == 0xDB18000000000004ull);
+	assert_true(forge_tcb_encode(FORGE_MILAN, &t) == 0xDB18000000000004ULL);
+	assert_true(forge_tcb_encode(FORGE_GENOA, &t) == 0xDB18000000000004ULL);
 }
 
 /* Real VCEK SPLs, encoded by the forger, must equal the real REPORTED_TCB. */
@@ -714,7 +724,7 @@ static void test_report_layout(void **state)
 		assert_int_equal(le32(r + 0x034), 1);
 		assert_true(le64(r + 0x038) == forge_tcb_encode(p, &o.current_tcb));
 		assert_true(le64(r + 0x040) == 0x25);
-		assert_int_equal(le32(r + 0x048), 1u << 2); /* SIGNING_KEY = VLEK */
+		assert_int_equal(le32(r + 0x048), 1U << 2); /* SIGNING_KEY = VLEK */
 		assert_int_equal(le32(r + 0x04C), 0);
 		assert_memory_equal(r + 0x050, o.report_data, 64);
 		assert_memory_equal(r + 0x090, o.measurement, 48);
@@ -828,7 +838,7 @@ static void test_certs_buf_roundtrip(void **state)
 	};
 	const uint8_t *blobs[] = {a, b, c};
 	const struct forge_cert_entry bad = {(enum forge_cert_kind)99, a, 1};
-	size_t table = 4 * 24, total = table + sizeof a + sizeof b + sizeof c;
+	size_t table = 4 * (size_t)24, total = table + sizeof a + sizeof b + sizeof c;
 
 	(void)state;
 	fill(a, sizeof a, 1);
@@ -841,20 +851,16 @@ static void test_certs_buf_roundtrip(void **state)
 	assert_int_equal(forge_certs_buf(buf, sizeof buf, e, 3), total);
 
 	/* Parse it back the way a verifier would. */
-	for (size_t i = 0;; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		const uint8_t *ent = buf + i * 24;
 		uint32_t off = le32(ent + 16), len = le32(ent + 20);
 
-		assert_true((i + 1) * 24 <= total);
-		if (all_bytes(ent, 24, 0)) {
-			assert_int_equal(i, 3);
-			break;
-		}
 		assert_memory_equal(ent, guids[i], 16);
 		assert_true(off >= table);
 		assert_true((size_t)off + len <= total);
 		assert_memory_equal(buf + off, blobs[i], len);
 	}
+	assert_true(all_bytes(buf + table - 24, 24, 0)); /* the terminator */
 	assert_memory_equal(forge_cert_guid(FORGE_CERT_VLEK), guid_vlek, 16);
 	assert_null(forge_cert_guid((enum forge_cert_kind)99));
 	assert_int_equal(forge_certs_buf(buf, sizeof buf, &bad, 1), 0);
@@ -999,7 +1005,7 @@ static void check_fixture_dir(const char *fx, const char *sub, enum forge_produc
 	uint8_t *report, *file_report, *certs, *x, *y, *nonce, *leaf_file, pt[133];
 	uint8_t all[164], want[64];
 	struct forge_tcb t;
-	size_t report_len, file_len, certs_len, xl, yl, nl, leaf_len;
+	size_t report_len = 0, file_len = 0, certs_len = 0, xl = 0, yl = 0, nl = 0, leaf_len = 0;
 	X509 *ark, *inter, *leaf;
 	const unsigned char *dp;
 	EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_secp521r1);
