@@ -7,8 +7,8 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS := libmicrohttpd gnutls openssl json-c sqlite3
-TEST_PKGS := cmocka libcurl
+PKGS := libmicrohttpd gnutls openssl json-c sqlite3 libcurl
+TEST_PKGS := cmocka
 
 # pkg-config runs once, and only when a rule needs it (after deps are installed).
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
@@ -97,10 +97,13 @@ deps:
 deps-test:
 	sh deploy/install-deps.sh test
 
-# A development setup: CA folder and database under var/, loopback only.
+# A development setup: CA folder, database and a permissive "default" SNP
+# policy under var/, serving on loopback only.
 run: deps
 	$(MAKE) --no-print-directory all
 	$(BUILD)/teev certs init var/cv_ca
+	@$(BUILD)/teev policy show --kind snp default --config config/verifier.conf >/dev/null 2>&1 || \
+		$(BUILD)/teev policy add --kind snp default config/examples/snp-dev-policy.json --config config/verifier.conf
 	$(BUILD)/teev serve --config config/verifier.conf
 
 clean:

@@ -1,21 +1,45 @@
 /* db.c - SQLite open, pragmas and migrations (see db.h). */
 #include "db/db.h"
 
+#include "db/db_internal.h"
+
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct db {
-	sqlite3 *handle;
+	sqlite3 *handle;  /* every read and write (serialized: FULLMUTEX) */
+	sqlite3 *watcher; /* only asks PRAGMA data_version, to see others' commits */
+	sqlite3_stmt *data_version;
+	pthread_mutex_t watch_lock;
 	int version;
 };
 
 /* Migration N takes the schema from version N to N+1. Append only: a
  * released migration is never edited. */
 static const char *const migrations[] = {
+	/* 1: bookkeeping */
 	"CREATE TABLE teev_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"INSERT INTO teev_meta (key, value) VALUES ('created_by', 'teev');",
+	/* 2: stored policies and the endorsement certificate cache */
+	"CREATE TABLE policies ("
+	"  kind TEXT NOT NULL CHECK (kind IN ('snp', 'tpm', 'runtime', 'mb')),"
+	"  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),"
+	"  version INTEGER NOT NULL CHECK (version >= 1),"
+	"  document TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, name));"
+	"CREATE TABLE cert_cache ("
+	"  kind TEXT NOT NULL CHECK (kind IN ('vcek', 'vlek', 'chain', 'crl')),"
+	"  product TEXT NOT NULL,"
+	"  lookup_key TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  fetched_at INTEGER NOT NULL,"
+	"  next_update INTEGER,"
+	"  PRIMARY KEY (kind, product, lookup_key));",
 };
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -92,6 +116,7 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
+	pthread_mutex_init(&db->watch_lock, NULL);
 	if (sqlite3_open_v2(path, &db->handle, flags, NULL) != SQLITE_OK) {
 		snprintf(err, err_len, "cannot open database %s: %s", path,
 			 db->handle ? sqlite3_errmsg(db->handle) : "out of memory");
@@ -104,6 +129,17 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
 		goto fail;
 	if (migrate(db, path, err, err_len))
 		goto fail;
+	/* A second connection sees every commit made through the first one, or
+	 * by another process (the CLI), as a change of its data_version. */
+	if (sqlite3_open_v2(path, &db->watcher, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->watcher, "PRAGMA data_version", -1, &db->data_version, NULL) !=
+		    SQLITE_OK) {
+		snprintf(err, err_len, "%s: cannot open a watcher connection: %s", path,
+			 db->watcher ? sqlite3_errmsg(db->watcher) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->watcher, 5000);
 	*out = db;
 	return 0;
 fail:
@@ -115,8 +151,47 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	sqlite3_finalize(db->data_version);
+	sqlite3_close(db->watcher);
 	sqlite3_close(db->handle);
+	pthread_mutex_destroy(&db->watch_lock);
 	free(db);
+}
+
+int64_t db_change_counter(struct db *db)
+{
+	int64_t value = -1;
+
+	pthread_mutex_lock(&db->watch_lock);
+	if (sqlite3_step(db->data_version) == SQLITE_ROW)
+		value = sqlite3_column_int64(db->data_version, 0);
+	sqlite3_reset(db->data_version);
+	pthread_mutex_unlock(&db->watch_lock);
+	return value;
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->handle;
+}
+
+int db_integrity_check(struct db *db, char *err, size_t err_len)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db->handle, "PRAGMA integrity_check", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+		if (text && strcmp(text, "ok") == 0)
+			rc = 0;
+		else
+			snprintf(err, err_len, "integrity_check: %s", text ? text : "(no answer)");
+	} else {
+		snprintf(err, err_len, "integrity_check: %s", sqlite3_errmsg(db->handle));
+	}
+	sqlite3_finalize(stmt);
+	return rc;
 }
 
 int db_schema_version(struct db *db)

@@ -8,12 +8,20 @@
 #define TEEV_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct db;
 
 /* Opens (creating if needed) and migrates. Returns 0 or -1 with err. */
 int db_open(const char *path, struct db **out, char *err, size_t err_len);
 void db_close(struct db *db);
+
+/* A number that changes whenever any connection or process commits to the
+ * database. Cheap enough to ask on every request (no table is read). */
+int64_t db_change_counter(struct db *db);
+
+/* 0 when PRAGMA integrity_check says ok; else -1 with its answer in err. */
+int db_integrity_check(struct db *db, char *err, size_t err_len);
 
 /* The schema version after migrations. */
 int db_schema_version(struct db *db);

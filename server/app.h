@@ -6,11 +6,15 @@
 struct teev_config;
 struct snp_verifier;
 struct db;
+struct policy_cache;
+struct admin_set;
 
 struct app {
 	const struct teev_config *config;
 	struct snp_verifier *snp;
 	struct db *db;
+	struct policy_cache *policies;
+	const struct admin_set *admins;
 };
 
 #endif

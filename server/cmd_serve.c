@@ -1,6 +1,8 @@
 /* cmd_serve.c - `teev serve`: load configuration, trust anchors and the
  * database, start the mTLS listener, and stop cleanly on SIGINT/SIGTERM. */
 #include "db/db.h"
+#include "policy/policy_cache.h"
+#include "server/admins.h"
 #include "server/app.h"
 #include "server/commands.h"
 #include "server/config.h"
@@ -85,6 +87,8 @@ int cmd_serve(int argc, char **argv)
 	struct teev_config config;
 	struct snp_verifier snp;
 	struct db *db = NULL;
+	struct policy_cache *policies = NULL;
+	struct admin_set admins;
 	struct http_server *server = NULL;
 	struct app app = {0};
 	char err[1024];
@@ -172,10 +176,23 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	log_info("database %s (schema version %d)", config.database, db_schema_version(db));
+	policies = policy_cache_new(db);
+	if (!policies) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (admins_load(&config, &admins, err, sizeof(err))) {
+		log_error("policy_admins: %s", err);
+		goto out;
+	}
+	log_info("policy administrators: %zu certificate(s); default SNP policy \"%s\"",
+		 admins.count, config.tee_policy);
 
 	app.config = &config;
 	app.snp = &snp;
 	app.db = db;
+	app.policies = policies;
+	app.admins = &admins;
 	server = http_server_start(&app, err, sizeof(err));
 	if (!server) {
 		log_error("%s", err);
@@ -186,6 +203,7 @@ int cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	http_server_stop(server);
+	policy_cache_free(policies);
 	db_close(db);
 	snp_verifier_free(&snp);
 	return rc;

@@ -6,6 +6,7 @@
 #include "verifier/b64.h"
 #include "verifier/bytes.h"
 #include "verifier/snp_certs_buf.h"
+#include "policy/snp_policy.h"
 #include "verifier/snp_verify.h"
 
 #include <getopt.h>
@@ -24,9 +25,11 @@ static void verify_usage(FILE *out)
 		"usage: teev verify --report FILE [--vcek FILE] [--certs-buf FILE]\n"
 		"                   [--nonce B64 --tee-pubkey-x B64URL --tee-pubkey-y B64URL]\n"
 		"                   [--at RFC3339-TIME] [--amd-root-dir DIR] [--config FILE]\n"
+		"                   [--policy FILE]\n"
 		"Checks a raw 1184-byte SEV-SNP report. The endorsement key comes from --vcek\n"
 		"(DER or PEM), --certs-buf (GHCB certificate table) or vcek_offline_dir.\n"
-		"Without --nonce the freshness check is skipped.\n"
+		"Without --nonce the freshness check is skipped. --policy evaluates an SNP\n"
+		"policy document (as stored with `teev policy add --kind snp`).\n"
 		"Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.\n");
 }
 
@@ -117,7 +120,7 @@ static int decode_arg(const char *name, const char *text, enum b64_alphabet alph
 }
 
 struct verify_args {
-	const char *report, *vcek, *certs_buf, *nonce, *x, *y, *at, *amd_root_dir, *config;
+	const char *report, *vcek, *certs_buf, *nonce, *x, *y, *at, *amd_root_dir, *config, *policy;
 };
 
 static int parse_args(int argc, char **argv, struct verify_args *a)
@@ -132,6 +135,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 		{"at", required_argument, NULL, 't'},
 		{"amd-root-dir", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
+		{"policy", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -150,6 +154,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 		case 't': a->at = optarg; break;
 		case 'a': a->amd_root_dir = optarg; break;
 		case 'c': a->config = optarg; break;
+		case 'p': a->policy = optarg; break;
 		case 'h':
 			verify_usage(stdout);
 			return 1;
@@ -197,6 +202,7 @@ int cmd_verify(int argc, char **argv)
 	struct snp_verifier verifier;
 	struct snp_result result;
 	struct verdict verdict;
+	struct snp_policy *policy = NULL;
 	uint8_t *report = NULL, *vcek = NULL, *certs = NULL;
 	size_t report_len = 0, vcek_len = 0, certs_len = 0;
 	uint8_t nonce[1024], x[66], y[66];
@@ -235,6 +241,18 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (a.certs_buf && !(certs = read_file(a.certs_buf, &certs_len)))
 		goto out;
+	if (a.policy) {
+		size_t policy_len = 0;
+		char *text = (char *)read_file(a.policy, &policy_len);
+		if (!text)
+			goto out;
+		policy = snp_policy_parse(text, policy_len, err, sizeof(err));
+		free(text);
+		if (!policy) {
+			fprintf(stderr, "teev verify: %s: invalid SNP policy: %s\n", a.policy, err);
+			goto out;
+		}
+	}
 
 	struct snp_verifier_config vc = {
 		.amd_root_dir = config.amd_root_dir,
@@ -262,6 +280,10 @@ int cmd_verify(int argc, char **argv)
 	};
 	verdict_init(&verdict);
 	verdict.status = snp_verify(&verifier, &e, at, &result, &verdict.failures);
+	if (policy && result.authenticated) {
+		snp_policy_evaluate(policy, &result, &verdict.failures);
+		verdict.status = verdict.failures.count ? VERDICT_FAIL : VERDICT_PASS;
+	}
 	if (verdict.status == VERDICT_PASS)
 		verdict.claims = snp_claims(&result);
 	print_results(&verdict, a.nonce != NULL);
@@ -271,6 +293,7 @@ int cmd_verify(int argc, char **argv)
 	verdict_clear(&verdict);
 	snp_verifier_free(&verifier);
 out:
+	snp_policy_free(policy);
 	free(report);
 	free(vcek);
 	free(certs);

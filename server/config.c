@@ -43,6 +43,8 @@ static const struct option_def options[] = {
 	STR_OPT(amd_root_dir),
 	STR_OPT(vcek_offline_dir),
 	UINT_OPT(vek_cache_slots, 8, 1u << 24),
+	STR_OPT(policy_admins),
+	STR_OPT(tee_policy),
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -62,6 +64,8 @@ void config_defaults(struct teev_config *c)
 	c->per_ip_connection_limit = 0;
 	snprintf(c->database, sizeof(c->database), "var/teev.db");
 	c->vek_cache_slots = 4096;
+	snprintf(c->policy_admins, sizeof(c->policy_admins), "default");
+	snprintf(c->tee_policy, sizeof(c->tee_policy), "default");
 }
 
 static const struct option_def *find_option(const char *name)
@@ -238,26 +242,31 @@ void config_tls_path(const struct teev_config *c, const char *name, char *out, s
 		snprintf(out, cap, "%s/%s", c->tls_dir, name);
 }
 
-int config_each_client_ca(const struct teev_config *c,
-			  int (*fn)(const char *file, void *arg), void *arg)
+int config_each_list_item(const char *list, int (*fn)(const char *item, void *arg), void *arg)
 {
-	char list[CONFIG_PATH_MAX];
+	char copy[CONFIG_PATH_MAX];
 	char *cursor, *item;
 
-	if (strcmp(c->trusted_client_ca, "default") == 0)
-		return fn("cacert.crt", arg);
-	snprintf(list, sizeof(list), "%s", c->trusted_client_ca);
+	snprintf(copy, sizeof(copy), "%s", list);
 	/* Keylime writes Python lists: ['a.crt', "b.crt"]. */
-	for (char *p = list; *p; p++)
+	for (char *p = copy; *p; p++)
 		if (*p == '[' || *p == ']' || *p == '\'' || *p == '"')
 			*p = ' ';
-	cursor = list;
+	cursor = copy;
 	while ((item = strsep(&cursor, ",")) != NULL) {
 		item = trim(item);
 		if (*item && fn(item, arg))
 			return -1;
 	}
 	return 0;
+}
+
+int config_each_client_ca(const struct teev_config *c,
+			  int (*fn)(const char *file, void *arg), void *arg)
+{
+	if (strcmp(c->trusted_client_ca, "default") == 0)
+		return fn("cacert.crt", arg);
+	return config_each_list_item(c->trusted_client_ca, fn, arg);
 }
 
 void config_print(const struct teev_config *c, void *stream)

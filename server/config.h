@@ -28,6 +28,8 @@ struct teev_config {
 	char amd_root_dir[CONFIG_PATH_MAX];
 	char vcek_offline_dir[CONFIG_PATH_MAX];
 	unsigned vek_cache_slots;
+	char policy_admins[CONFIG_PATH_MAX];
+	char tee_policy[160];
 };
 
 void config_defaults(struct teev_config *c);
@@ -51,6 +53,9 @@ void config_tls_path(const struct teev_config *c, const char *name, char *out, s
  * into file names; calls fn for each. Returns -1 if fn does. */
 int config_each_client_ca(const struct teev_config *c,
 			  int (*fn)(const char *file, void *arg), void *arg);
+
+/* Calls fn for each item of a list option ("a, b" or "['a', 'b']"). */
+int config_each_list_item(const char *list, int (*fn)(const char *item, void *arg), void *arg);
 
 /* Prints every option as "name = value" (for `teev config` diagnostics). */
 void config_print(const struct teev_config *c, void *stream);

@@ -13,6 +13,7 @@ static void usage(FILE *out)
 		"  serve    serve Keylime's /vX.Y/verify/evidence API over mTLS\n"
 		"  verify   check one SEV-SNP report offline, with the server's code\n"
 		"  certs    create a development CA folder in Keylime's layout (certs init DIR)\n"
+		"  policy   list, show, add, replace, delete or validate stored policies\n"
 		"  version  print the version\n"
 		"\n"
 		"`teev <command> --help` describes each command's options.\n");
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "certs") == 0)
 		return cmd_certs(argc - 1, argv + 1);
+	if (strcmp(argv[1], "policy") == 0)
+		return cmd_policy(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("teev %s\n", TEEV_VERSION);
 		return 0;

@@ -16,7 +16,8 @@ struct route_request {
 	const char *path;
 	const char *body; /* NUL-terminated; may contain other NULs (len says) */
 	size_t body_len;
-	const char *client; /* subject of the verified client certificate */
+	const char *client;             /* subject of the verified client certificate */
+	const char *client_fingerprint; /* SHA-256 of its DER, lower-case hex */
 };
 
 struct route_reply {

@@ -429,6 +429,7 @@ enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence
 		return VERDICT_FAIL;
 	}
 	EVP_PKEY_free(key);
+	out->authenticated = true;
 	if (e->check_freshness)
 		check_freshness(e, &out->report, f);
 	return f->count > before ? VERDICT_FAIL : VERDICT_PASS;

@@ -56,6 +56,9 @@ struct snp_result {
 	struct snp_report report;
 	enum snp_product product;
 	const char *vek_source; /* "cache", "certs-buf", "file", "offline folder" */
+	/* The signature verified with a proven key: the report is AMD's and may
+	 * be appraised (freshness may still have failed). */
+	bool authenticated;
 };
 
 /* Runs every check; returns the verdict status and fills f. out is

@@ -128,47 +128,23 @@ static unsigned port_from_log(const char *log_path)
 	return port;
 }
 
-int harness_start(struct teev_server *s, const char *extra_config)
+/* Starts `teev serve` on the prepared folder and waits for its port. */
+static int launch(struct teev_server *s)
 {
 	const char *teev = harness_env("TEEV_BIN", "build/teev");
-	char config_path[320], db_path[320];
-	FILE *fp;
 
-	memset(s, 0, sizeof(*s));
-	snprintf(s->dir, sizeof(s->dir), "/tmp/teev-it-XXXXXX");
-	if (!mkdtemp(s->dir)) {
-		perror("mkdtemp");
-		return -1;
-	}
-	snprintf(s->ca_dir, sizeof(s->ca_dir), "%s/cv_ca", s->dir);
-	snprintf(s->log_path, sizeof(s->log_path), "%s/server.log", s->dir);
-	snprintf(config_path, sizeof(config_path), "%s/verifier.conf", s->dir);
-	snprintf(db_path, sizeof(db_path), "%s/teev.db", s->dir);
-
-	const char *init[] = {teev, "certs", "init", s->ca_dir, NULL};
-	if (harness_run(init) != 0) {
-		fprintf(stderr, "harness: %s certs init failed\n", teev);
-		return -1;
-	}
-	fp = fopen(config_path, "w");
-	if (!fp)
-		return -1;
-	fprintf(fp, "[verifier]\nip = 127.0.0.1\nport = 0\ntls_dir = %s\ndatabase = %s\n"
-		    "threads = 2\nconnection_timeout = 5\n%s\n",
-		s->ca_dir, db_path, extra_config ? extra_config : "");
-	fclose(fp);
-
+	s->port = 0;
 	s->pid = fork();
 	if (s->pid < 0)
 		return -1;
 	if (s->pid == 0) {
-		int log = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int log = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (log >= 0) {
 			dup2(log, STDERR_FILENO);
 			dup2(log, STDOUT_FILENO);
 			close(log);
 		}
-		execl(teev, teev, "serve", "--config", config_path, (char *)NULL);
+		execl(teev, teev, "serve", "--config", s->config_path, (char *)NULL);
 		_exit(127);
 	}
 	for (long waited = 0; waited < START_TIMEOUT_MS; waited += 20) {
@@ -182,8 +158,70 @@ int harness_start(struct teev_server *s, const char *extra_config)
 	char *log = harness_read_file(s->log_path, NULL);
 	fprintf(stderr, "harness: server did not start; its log:\n%s\n", log ? log : "(none)");
 	free(log);
-	harness_stop(s);
 	return -1;
+}
+
+int harness_start(struct teev_server *s, const char *extra_config)
+{
+	const char *teev = harness_env("TEEV_BIN", "build/teev");
+	FILE *fp;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "/tmp/teev-it-XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	snprintf(s->ca_dir, sizeof(s->ca_dir), "%s/cv_ca", s->dir);
+	snprintf(s->log_path, sizeof(s->log_path), "%s/server.log", s->dir);
+	snprintf(s->config_path, sizeof(s->config_path), "%s/verifier.conf", s->dir);
+	snprintf(s->db_path, sizeof(s->db_path), "%s/teev.db", s->dir);
+
+	const char *init[] = {teev, "certs", "init", s->ca_dir, NULL};
+	if (harness_run(init) != 0) {
+		fprintf(stderr, "harness: %s certs init failed\n", teev);
+		return -1;
+	}
+	fp = fopen(s->config_path, "w");
+	if (!fp)
+		return -1;
+	fprintf(fp, "[verifier]\nip = 127.0.0.1\nport = 0\ntls_dir = %s\ndatabase = %s\n"
+		    "threads = 2\nconnection_timeout = 5\n%s\n",
+		s->ca_dir, s->db_path, extra_config ? extra_config : "");
+	fclose(fp);
+	if (launch(s)) {
+		harness_stop(s);
+		return -1;
+	}
+	return 0;
+}
+
+int harness_kill_and_restart(struct teev_server *s)
+{
+	int status;
+
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, &status, 0);
+		s->pid = 0;
+	}
+	/* The old start-up line must not be mistaken for the new one. */
+	if (truncate(s->log_path, 0) != 0)
+		return -1;
+	return launch(s);
+}
+
+int harness_teev(const struct teev_server *s, const char *const args[], char **out, char **err)
+{
+	const char *argv[32] = {harness_env("TEEV_BIN", "build/teev")};
+	size_t n = 1;
+
+	for (size_t i = 0; args[i] && n < 29; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--config";
+	argv[n++] = s->config_path;
+	argv[n] = NULL;
+	return harness_run_capture(argv, out, err);
 }
 
 bool harness_alive(struct teev_server *s)

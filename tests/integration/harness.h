@@ -17,6 +17,8 @@ struct teev_server {
 	char dir[256];     /* temporary folder owning everything below */
 	char ca_dir[320];  /* Keylime-style CA folder made by `teev certs init` */
 	char log_path[320];
+	char config_path[320];
+	char db_path[320];
 };
 
 /* A client identity: files of a `certs init` folder, or none at all. */
@@ -38,6 +40,12 @@ struct http_result {
 int harness_start(struct teev_server *s, const char *extra_config);
 /* SIGTERM, wait, and remove the folder. Returns the exit status (0 = clean). */
 int harness_stop(struct teev_server *s);
+/* SIGKILL without cleaning up, then start again on the same folder and
+ * database (a new port). Returns 0 when the new process serves. */
+int harness_kill_and_restart(struct teev_server *s);
+/* Runs `teev <args...>` against this server's config (database, tls_dir);
+ * returns the exit status, with stdout and stderr in *out and *err when those are non-NULL. */
+int harness_teev(const struct teev_server *s, const char *const args[], char **out, char **err);
 /* Checks the process still runs (a crash is a test failure). */
 bool harness_alive(struct teev_server *s);
 

@@ -1123,17 +1123,39 @@ static void check_fixture_dir(const char *fx, const char *sub, enum forge_produc
 	json_object_put(req);
 }
 
-static void test_fixture_is_consistent(void **state)
+/* A fresh temporary directory; teardown removes it even when a check fails. */
+static int fixture_setup(void **state)
 {
 	const char *tmp = getenv("TMPDIR");
-	char fx[1024], path[PATH_SIZE]; /* fx short enough for path to hold fx/amd/... */
+	char *fx = malloc(1024); /* short enough for fx/amd/... to fit PATH_SIZE */
+
+	if (!fx)
+		return -1;
+	snprintf(fx, 1024, "%s/snp-forge-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(fx)) {
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	char *fx = *state;
+	int rc = remove_tree(fx);
+
+	free(fx);
+	return rc;
+}
+
+static void test_fixture_is_consistent(void **state)
+{
+	const char *fx = *state;
+	char path[PATH_SIZE];
 	struct stat sb;
 
-	(void)state;
-	snprintf(fx, sizeof fx, "%s/snp-forge-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(fx));
 	assert_int_equal(forge_fixture_write(fx), 0);
-
 	check_fixture_dir(fx, "milan", FORGE_MILAN, false);
 	check_fixture_dir(fx, "genoa", FORGE_GENOA, false);
 	check_fixture_dir(fx, "turin", FORGE_TURIN, false);
@@ -1142,7 +1164,6 @@ static void test_fixture_is_consistent(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	snprintf(path, sizeof path, "%s/amd/genoa_asvk.pem", fx);
 	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(remove_tree(fx), 0);
 }
 
 int main(void)
@@ -1166,7 +1187,8 @@ int main(void)
 		cmocka_unit_test(test_certs_buf_roundtrip),
 		cmocka_unit_test(test_real_turin_vector_verifies),
 		cmocka_unit_test(test_real_vectors_verify),
-		cmocka_unit_test(test_fixture_is_consistent),
+		cmocka_unit_test_setup_teardown(test_fixture_is_consistent, fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

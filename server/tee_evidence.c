@@ -1,6 +1,10 @@
-/* tee_request.c - decode and verify {"type":"tee"} evidence (see tee_request.h). */
-#include "verifier/tee_request.h"
+/* tee_evidence.c - decode, verify and appraise {"type":"tee"} evidence (see tee_evidence.h). */
+#include "server/tee_evidence.h"
 
+#include "db/policy_store.h"
+#include "policy/policy_cache.h"
+#include "policy/policy_kinds.h"
+#include "policy/snp_policy.h"
 #include "verifier/b64.h"
 #include "verifier/snp_certs_buf.h"
 #include "verifier/snp_report.h"
@@ -140,6 +144,62 @@ static int decode_snp(struct json_object *evidence, struct json_object *data,
 	return 0;
 }
 
+/* The stored policy's name: the request's "tee-policy" (teev extension) or
+ * the configured default. Returns NULL after recording a 400. */
+static const char *policy_name(const struct tee_context *ctx, struct json_object *data,
+			       struct verdict *out)
+{
+	struct json_object *named = present(data, "tee-policy");
+	const char *name;
+
+	if (!named)
+		return ctx->default_policy;
+	if (!json_object_is_type(named, json_type_string)) {
+		invalid(out, "tee-policy", "must be a string naming a stored SNP policy");
+		return NULL;
+	}
+	name = json_object_get_string(named);
+	if (!policy_name_valid(name)) {
+		invalid(out, "tee-policy", "is not a valid policy name");
+		return NULL;
+	}
+	return name;
+}
+
+/* Appraises an authentic report against the named stored policy. A missing
+ * policy fails closed: a KBS request carries no policy name, so an
+ * unconfigured verifier must not pass everything. */
+static void appraise(const struct tee_context *ctx, const char *name,
+		     const struct snp_result *result, struct verdict *out,
+		     struct json_object **decided_by)
+{
+	const struct policy_kind_info *kind = policy_kind_by_cli_name("snp");
+	struct policy_ref ref;
+	char err[512];
+
+	switch (policy_cache_get(ctx->policies, &kind->ops, name, &ref, err, sizeof(err))) {
+	case POLICY_FOUND:
+		snp_policy_evaluate(ref.compiled, result, &out->failures);
+		*decided_by = json_object_new_object();
+		json_object_object_add(*decided_by, "name", json_object_new_string(ref.name));
+		json_object_object_add(*decided_by, "version", json_object_new_int64(ref.version));
+		policy_ref_release(ctx->policies, &ref);
+		return;
+	case POLICY_MISSING:
+		failures_add(&out->failures, "tee_attestation.policy.missing",
+			     "no stored SNP policy named \"%s\" (store one with POST /v2.5/teepolicies/%s or `teev policy add --kind snp %s FILE`)",
+			     name, name, name);
+		return;
+	case POLICY_BROKEN:
+		failures_add(&out->failures, "tee_attestation.policy.invalid",
+			     "stored SNP policy \"%s\" does not compile: %s", name, err);
+		return;
+	case POLICY_DB_ERROR:
+		out->status = VERDICT_INTERNAL;
+		return;
+	}
+}
+
 void tee_request_verify(const struct tee_context *ctx, struct json_object *data,
 			struct verdict *out)
 {
@@ -196,6 +256,9 @@ void tee_request_verify(const struct tee_context *ctx, struct json_object *data,
 		return;
 	}
 
+	const char *name = policy_name(ctx, data, out);
+	if (!name)
+		return;
 	fields = calloc(1, sizeof(*fields));
 	if (!fields) {
 		out->status = VERDICT_INTERNAL;
@@ -218,8 +281,19 @@ void tee_request_verify(const struct tee_context *ctx, struct json_object *data,
 		.pubkey_y_len = fields->y_len,
 	};
 	out->status = snp_verify(ctx->snp, &e, ctx->now, &result, &out->failures);
-	if (out->status == VERDICT_PASS)
-		out->claims = snp_claims(&result);
+	if (result.authenticated) {
+		struct json_object *decided_by = NULL;
+
+		appraise(ctx, name, &result, out, &decided_by);
+		if (out->status != VERDICT_INTERNAL)
+			out->status = out->failures.count ? VERDICT_FAIL : VERDICT_PASS;
+		if (out->status == VERDICT_PASS) {
+			out->claims = snp_claims(&result);
+			json_object_object_add(out->claims, "tee_policy", decided_by);
+			decided_by = NULL;
+		}
+		json_object_put(decided_by);
+	}
 out:
 	free(fields->certs_buf);
 	free(fields);

@@ -1,0 +1,78 @@
+/* routes_evidence.c - POST /vX.Y/verify/evidence: Keylime's one-shot API. */
+#include "server/app.h"
+#include "server/config.h"
+#include "server/envelope.h"
+#include "server/routes_internal.h"
+#include "server/tee_evidence.h"
+#include "verifier/verdict.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+/* Keylime's top-level errors carry their text in "status" and empty results. */
+static void reply_request_error(struct route_reply *reply, const char *status)
+{
+	reply->code = 400;
+	reply->envelope = envelope_new(400, status, NULL);
+}
+
+/* Keylime: a key is present when it exists and its value is not "" (JSON
+ * null counts as present; json-c represents it as a NULL value). */
+static bool present(struct json_object *obj, const char *key, struct json_object **value)
+{
+	*value = NULL;
+	if (!json_object_object_get_ex(obj, key, value))
+		return false;
+	return !(*value && json_object_is_type(*value, json_type_string) &&
+		 json_object_get_string_len(*value) == 0);
+}
+
+void handle_verify_evidence(struct app *app, const struct route_request *req,
+			    struct route_reply *reply)
+{
+	struct json_object *doc, *type, *data;
+	char why[256];
+	struct verdict verdict;
+	const char *type_text;
+
+	if (req->body_len == 0) {
+		reply_request_error(reply, "missing request body: expected {\"type\": ..., \"data\": ...}");
+		return;
+	}
+	doc = parse_json_body(req, why, sizeof(why));
+	if (!doc) {
+		reply_request_error(reply, why);
+		return;
+	}
+	if (!json_object_is_type(doc, json_type_object)) {
+		reply_request_error(reply, "body must be a JSON object {\"type\": ..., \"data\": ...}");
+		goto out;
+	}
+	if (!present(doc, "type", &type)) {
+		reply_request_error(reply, "missing parameter 'type'");
+		goto out;
+	}
+	if (!present(doc, "data", &data)) {
+		reply_request_error(reply, "missing parameter 'data'");
+		goto out;
+	}
+	type_text = json_object_is_type(type, json_type_string) ? json_object_get_string(type) : "";
+	if (strcmp(type_text, "tee") != 0) {
+		reply_request_error(reply, "invalid evidence type");
+		goto out;
+	}
+	struct tee_context ctx = {
+		.snp = app->snp,
+		.now = time(NULL),
+		.policies = app->policies,
+		.default_policy = app->config->tee_policy,
+	};
+	verdict_init(&verdict);
+	tee_request_verify(&ctx, data, &verdict);
+	reply->envelope = envelope_from_verdict(&verdict, &reply->code);
+	verdict_clear(&verdict);
+out:
+	json_object_put(doc);
+}
