@@ -55,9 +55,12 @@ $(BUILD)/libteev.a: $(LIB_OBJS)
 $(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-# Test support: the SNP forge builds evidence without teev's own code.
-FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o
-$(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(FORGE_OBJS)
+# Test support, independent of teev's own code: the SNP forge builds
+# evidence, the fake KDS serves certificates over plain HTTP on loopback.
+FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o
+$(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(BUILD)/obj/tests/support/snp_forge.o
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+$(BUILD)/fake-kds: $(BUILD)/obj/tests/support/fake_kds_main.o $(BUILD)/obj/tests/support/fake_kds.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
@@ -76,7 +79,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/integration/test_%.o $(BUILD)/obj/test
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 
-tests: $(BUILD)/teev $(BUILD)/snp-forge $(ALL_TESTS)
+tests: $(BUILD)/teev $(BUILD)/snp-forge $(BUILD)/fake-kds $(ALL_TESTS)
 
 # `make test` installs what is missing first, then builds and runs in a
 # sub-make, so pkg-config sees freshly installed libraries.

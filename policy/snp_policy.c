@@ -210,7 +210,10 @@ static int scan_string(struct scan *sc, char *key, size_t cap, bool *plain)
 					sc->pos++;
 				}
 				if (code == 0 && key)
-					return refuse(sc->c, "a key contains \\u0000 (offset %zu)", sc->pos);
+					return refuse(sc->c,
+						      "a key contains \\u0000 (offset %zu), which json-c "
+						      "would cut short",
+						      sc->pos);
 				ch = code < 0x80 ? (char)code : '\0';
 			} else {
 				const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
@@ -239,7 +242,7 @@ static int scan_value(struct scan *sc, int depth);
 /* Returns the row index of name in t, or -1. */
 static int table_find(const struct name_table *t, const char *name)
 {
-	for (size_t i = 0; t && i < t->count; i++) {
+	for (size_t i = 0; i < t->count; i++) {
 		const char *row = *(const char *const *)((const char *)t->rows + i * t->stride);
 
 		if (strcmp(row, name) == 0)
@@ -279,7 +282,7 @@ static int scan_object(struct scan *sc, int depth, const struct name_table *t)
 			return refuse(sc->c, "invalid JSON: expected ':' at offset %zu", sc->pos);
 		sc->pos++;
 		scan_ws(sc);
-		row = plain ? table_find(t, key) : -1;
+		row = plain && t ? table_find(t, key) : -1;
 		if (row >= 0) {
 			if (seen & (1ull << row))
 				return refuse(sc->c, "duplicate key \"%s%s%s\"", t->path,
@@ -382,7 +385,7 @@ static int want_integer(struct json_object *v, const char *path, int64_t min, in
 			int64_t *out, struct parse_ctx *c)
 {
 	char got[64];
-	int64_t x;
+	int64_t x = 0;
 
 	/* json-c saturates integers beyond int64/uint64 and reads "1.0" and "1e2"
 	 * as doubles, which are refused: policy numbers are exact. */
@@ -454,7 +457,7 @@ static int decode_hex_entry(struct json_object *v, const char *path, size_t widt
 {
 	char got[64], expected[48];
 	const char *s;
-	size_t n;
+	size_t n = 0;
 
 	if (short_width)
 		snprintf(expected, sizeof(expected), "%zu or %zu hex digits", 2 * width,
@@ -485,7 +488,7 @@ static int parse_hex_list(struct snp_policy *p, const struct field *fd, struct j
 {
 	struct byte_list *l = MEMBER(p, fd, struct byte_list);
 	char path[64];
-	size_t n;
+	size_t n = 0;
 
 	if (want_list(v, fd->name, empty_hint, &n, c))
 		return -1;
@@ -504,7 +507,9 @@ static int parse_hex_list(struct snp_policy *p, const struct field *fd, struct j
 		 * masked (MASK_CHIP_ID, most VLEK reports): allowing it would allow
 		 * every such report, whatever chip it came from. */
 		if (short_width && bytes_all_zero(entry, fd->width))
-			return refuse(c, "field \"%s\": an all-zero chip id matches every report whose CHIP_ID is masked; omit \"chip_ids\" instead",
+			return refuse(c,
+				      "field \"%s\": an all-zero chip id matches every report "
+				      "whose CHIP_ID is masked; omit \"chip_ids\" instead",
 				      path);
 	}
 	l->count = n;
@@ -541,7 +546,7 @@ static int parse_tcb_minimum(struct snp_policy *p, const struct field *fd, struc
 	json_object_object_foreach(v, key, value)
 	{
 		size_t i = 0;
-		int64_t x;
+		int64_t x = 0;
 
 		while (i < TCB_PARTS && strcmp(tcb_keys[i].name, key) != 0)
 			i++;
@@ -623,12 +628,12 @@ static int parse_vmpls(struct snp_policy *p, const struct field *fd, struct json
 		       struct parse_ctx *c)
 {
 	char path[64];
-	size_t n;
+	size_t n = 0;
 
 	if (want_list(v, fd->name, "omit the field to allow any VMPL", &n, c))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int64_t x;
+		int64_t x = 0;
 
 		snprintf(path, sizeof(path), "%s[%zu]", fd->name, i);
 		if (want_integer(json_object_array_get_idx(v, i), path, 0, 3, &x, c))
@@ -641,7 +646,7 @@ static int parse_vmpls(struct snp_policy *p, const struct field *fd, struct json
 static int parse_min_guest_svn(struct snp_policy *p, const struct field *fd, struct json_object *v,
 			       struct parse_ctx *c)
 {
-	int64_t x;
+	int64_t x = 0;
 
 	if (want_integer(v, fd->name, 0, UINT32_MAX, &x, c))
 		return -1;
@@ -653,7 +658,7 @@ static int parse_min_guest_svn(struct snp_policy *p, const struct field *fd, str
 static int parse_min_report_version(struct snp_policy *p, const struct field *fd,
 				    struct json_object *v, struct parse_ctx *c)
 {
-	int64_t x;
+	int64_t x = 0;
 
 	if (want_integer(v, fd->name, 2, 255, &x, c))
 		return -1;
@@ -668,7 +673,7 @@ static int parse_name_list(const struct field *fd, struct json_object *v,
 			   const char *expected, unsigned *mask, struct parse_ctx *c)
 {
 	char path[64], got[64];
-	size_t n;
+	size_t n = 0;
 
 	if (want_list(v, fd->name, "omit the field to allow any value", &n, c))
 		return -1;
@@ -734,7 +739,10 @@ static int parse_platform(struct snp_policy *p, const struct field *fd, struct j
 		while (i < PLATFORM_KEY_COUNT && strcmp(platform_keys[i].name, key) != 0)
 			i++;
 		if (i == PLATFORM_KEY_COUNT)
-			return refuse(c, "unknown field \"%s.%s\" (expected smt_enabled, tsme_enabled, ecc_enabled, rapl_disabled, ciphertext_hiding_enabled, alias_check_complete, tio_enabled)",
+			return refuse(c,
+				      "unknown field \"%s.%s\" (expected smt_enabled, "
+				      "tsme_enabled, ecc_enabled, rapl_disabled, "
+				      "ciphertext_hiding_enabled, alias_check_complete, tio_enabled)",
 				      fd->name, printable(key, name, sizeof(name)));
 		snprintf(path, sizeof(path), "%s.%s", fd->name, key);
 		if (want_bool(value, path, &required, c))
@@ -776,6 +784,8 @@ static const struct field fields[] = {
 	{"platform", parse_platform, 0, 0},
 };
 #define FIELD_COUNT (sizeof(fields) / sizeof(fields[0]))
+/* scan_object() tracks the names of a table in a 64-bit mask. */
+_Static_assert(FIELD_COUNT <= 64, "too many top-level fields for the duplicate-key mask");
 
 static const struct name_table top_names = {fields, sizeof(fields[0]), FIELD_COUNT, ""};
 static const struct name_table min_tcb_names = {tcb_keys, sizeof(tcb_keys[0]), TCB_PARTS,
@@ -816,9 +826,11 @@ static int parse_root(struct snp_policy *p, struct json_object *root, struct par
 	}
 	/* "allow_any_measurement": false beside a list is consistent and accepted. */
 	if (p->allow_any_measurement && p->measurements.count)
-		return refuse(c, "field \"allow_any_measurement\": ambiguous together with \"measurements\"; give one or the other");
+		return refuse(c, "field \"allow_any_measurement\": ambiguous together with "
+				 "\"measurements\"; give one or the other");
 	if (!p->allow_any_measurement && !p->measurements.count)
-		return refuse(c, "field \"measurements\" is required (or set \"allow_any_measurement\": true)");
+		return refuse(c, "field \"measurements\" is required (or set "
+				 "\"allow_any_measurement\": true)");
 	return 0;
 }
 
@@ -852,8 +864,19 @@ struct snp_policy *snp_policy_parse(const char *json_text, size_t len, char *err
 	while (start < len && strchr(" \t\r\n", json_text[start]))
 		start++;
 	/* Checked first: json-c cannot tell a bare top-level number from a truncated one. */
-	if (start == len || json_text[start] != '{') {
-		refuse(&c, "the policy must be a JSON object%s", start == len ? "" : " ({...})");
+	if (start == len) {
+		refuse(&c, "the policy must be a JSON object, got only white space");
+		goto out;
+	}
+	if (json_text[start] != '{') {
+		unsigned char first = (unsigned char)json_text[start];
+
+		if (first >= 0x20 && first < 0x7F)
+			refuse(&c, "the policy must be a JSON object, got '%c' at offset %zu",
+			       first, start);
+		else
+			refuse(&c, "the policy must be a JSON object, got byte 0x%02x at offset %zu",
+			       first, start);
 		goto out;
 	}
 	tok = json_tokener_new_ex(SNP_POLICY_MAX_DEPTH);
@@ -946,15 +969,21 @@ static void text_add(struct text *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(t->buf + t->used, sizeof(t->buf) - t->used, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		t->used += (size_t)n < sizeof(t->buf) - t->used ? (size_t)n : sizeof(t->buf) - 1 - t->used;
+	if (n < 0)
+		return;
+	/* On truncation vsnprintf reports the full length; the buffer is then full. */
+	if ((size_t)n >= sizeof(t->buf) - t->used)
+		t->used = sizeof(t->buf) - 1;
+	else
+		t->used += (size_t)n;
 }
 
 /* Hex of a list entry or report field; Turin-style chip ids (CHIP_ID[8:64]
- * zero) are shown in their 16-digit form, as operators write them. */
+ * zero, CHIP_ID[0:8] not) are shown in their 16-digit form, as operators
+ * write them. A masked (all-zero) CHIP_ID is shown in full. */
 static void entry_hex(const uint8_t *p, size_t width, bool chip, char out[2 * 64 + 1])
 {
-	if (chip && width == 64 && bytes_all_zero(p + 8, 56))
+	if (chip && width == 64 && bytes_all_zero(p + 8, 56) && !bytes_all_zero(p, 8))
 		width = 8;
 	bytes_to_hex(p, width, out);
 }
@@ -1109,13 +1138,15 @@ static size_t check_guest_policy(const struct snp_policy *p, uint64_t policy, st
 
 	if ((policy & SNP_POLICY_DEBUG) && !p->allow_debug) {
 		failures_add(f, FAILURE_PREFIX "debug",
-			     "guest policy 0x%llx allows debugging (DEBUG, bit 19) but the policy does not set allow_debug",
+			     "guest policy 0x%llx allows debugging (DEBUG, bit 19) "
+			     "but the policy does not set allow_debug",
 			     (unsigned long long)policy);
 		broken++;
 	}
 	if ((policy & SNP_POLICY_MIGRATE_MA) && !p->allow_migrate_ma) {
 		failures_add(f, FAILURE_PREFIX "migrate_ma",
-			     "guest policy 0x%llx allows a migration agent (MIGRATE_MA, bit 18) but the policy does not set allow_migrate_ma",
+			     "guest policy 0x%llx allows a migration agent (MIGRATE_MA, bit 18) "
+			     "but the policy does not set allow_migrate_ma",
 			     (unsigned long long)policy);
 		broken++;
 	}
@@ -1127,7 +1158,8 @@ static size_t check_guest_policy(const struct snp_policy *p, uint64_t policy, st
 	}
 	if (!(policy & SNP_POLICY_SINGLE_SOCKET) && p->require_single_socket) {
 		failures_add(f, FAILURE_PREFIX "single_socket",
-			     "guest policy 0x%llx does not require a single socket (SINGLE_SOCKET, bit 20 clear) but the policy sets require_single_socket",
+			     "guest policy 0x%llx does not require a single socket "
+			     "(SINGLE_SOCKET, bit 20 clear) but the policy sets require_single_socket",
 			     (unsigned long long)policy);
 		broken++;
 	}

@@ -1,10 +1,20 @@
 /* cmd_certs.c - `teev certs init DIR [--san NAME]...`: a development CA
  * folder in Keylime's layout (see certs/ca_tool.h). */
 #include "certs/ca_tool.h"
+#include "db/cert_cache.h"
+#include "db/db.h"
 #include "server/commands.h"
+#include "server/config.h"
+#include "verifier/bytes.h"
+#include "verifier/failures.h"
+#include "verifier/snp_verify.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_SANS 32
 
@@ -12,10 +22,131 @@ static void certs_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: teev certs init DIR [--san NAME]...\n"
+		"       teev certs import-vcek [--config FILE] [--database PATH] [--amd-root-dir DIR] FILE...\n"
+		"\n"
+		"init:\n"
 		"Creates what is missing of a Keylime-style CA folder: cacert.crt and its key,\n"
 		"server-cert.crt/-private.pem/-public.pem (SANs localhost, 127.0.0.1, ::1 and\n"
 		"each --san) and client-cert.crt/-private.pem/-public.pem. RSA-2048, SHA-256.\n"
-		"Existing files are never overwritten.\n");
+		"Existing files are never overwritten.\n"
+		"\n"
+		"import-vcek: verifies each VCEK (DER or PEM) against the AMD roots and stores\n"
+		"it in the database by platform, for air-gapped sites. Exit 1 if any is refused.\n");
+}
+
+/* DER bytes of a certificate file that may be PEM. Returns malloc'd bytes. */
+static uint8_t *certificate_der(const char *path, size_t *len)
+{
+	char err[512];
+	uint8_t *data = bytes_read_file(path, 64 * 1024, len, err, sizeof(err));
+	BIO *bio;
+	X509 *cert;
+	unsigned char *der = NULL;
+	int n;
+
+	if (!data) {
+		fprintf(stderr, "teev certs import-vcek: %s\n", err);
+		return NULL;
+	}
+	if (*len < 10 || memcmp(data, "-----BEGIN", 10) != 0)
+		return data;
+	bio = BIO_new_mem_buf(data, (int)*len);
+	cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	free(data);
+	n = cert ? i2d_X509(cert, &der) : -1;
+	X509_free(cert);
+	if (n <= 0) {
+		fprintf(stderr, "teev certs import-vcek: %s is not a PEM certificate\n", path);
+		return NULL;
+	}
+	data = malloc((size_t)n);
+	if (data)
+		memcpy(data, der, (size_t)n);
+	OPENSSL_free(der);
+	*len = (size_t)n;
+	return data;
+}
+
+static int import_vcek(int argc, char **argv)
+{
+	const char *config_path = NULL, *database = NULL, *roots = NULL;
+	struct teev_config config;
+	struct snp_verifier verifier;
+	struct db *db = NULL;
+	char err[1024];
+	int first_file = 0, refused = 0, imported = 0;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_path = argv[++i];
+		else if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)
+			database = argv[++i];
+		else if (strcmp(argv[i], "--amd-root-dir") == 0 && i + 1 < argc)
+			roots = argv[++i];
+		else if (argv[i][0] == '-') {
+			fprintf(stderr, "teev certs import-vcek: unexpected argument \"%s\"\n", argv[i]);
+			return 2;
+		} else if (!first_file) {
+			first_file = i;
+		}
+	}
+	if (!first_file) {
+		certs_usage(stderr);
+		return 2;
+	}
+	if (load_config(&config, config_path))
+		return 2;
+	if (database)
+		snprintf(config.database, sizeof(config.database), "%s", database);
+	if (roots)
+		snprintf(config.amd_root_dir, sizeof(config.amd_root_dir), "%s", roots);
+	struct snp_verifier_config vc = {.amd_root_dir = config.amd_root_dir, .cache_slots = 8};
+	if (snp_verifier_init(&verifier, &vc, err, sizeof(err))) {
+		fprintf(stderr, "teev certs import-vcek: cannot load AMD trust anchors: %s\n", err);
+		return 1;
+	}
+	if (db_open(config.database, &db, err, sizeof(err))) {
+		fprintf(stderr, "teev certs import-vcek: %s\n", err);
+		snp_verifier_free(&verifier);
+		return 1;
+	}
+	for (int i = first_file; i < argc; i++) {
+		struct failures f;
+		enum snp_product product;
+		char key[256];
+		size_t len = 0;
+		uint8_t *der;
+
+		if (argv[i][0] == '-') {
+			i++; /* an option and its value, parsed above */
+			continue;
+		}
+		der = certificate_der(argv[i], &len);
+		if (!der) {
+			refused++;
+			continue;
+		}
+		failures_init(&f);
+		if (snp_verifier_prove_vcek(&verifier, der, len, time(NULL), &product, key, sizeof(key),
+					    &f)) {
+			fprintf(stderr, "teev certs import-vcek: %s refused: %s\n", argv[i],
+				f.count ? f.items[0].message : "unknown reason");
+			refused++;
+		} else if (cert_cache_put(db, "vcek", snp_product_name(product), key, der, len, 0)) {
+			fprintf(stderr, "teev certs import-vcek: %s: database write failed\n", argv[i]);
+			refused++;
+		} else {
+			printf("imported %s VCEK %s\n", snp_product_name(product), key);
+			imported++;
+		}
+		failures_clear(&f);
+		free(der);
+	}
+	db_close(db);
+	snp_verifier_free(&verifier);
+	printf("%d imported, %d refused\n", imported, refused);
+	return refused ? 1 : 0;
 }
 
 int cmd_certs(int argc, char **argv)
@@ -26,6 +157,8 @@ int cmd_certs(int argc, char **argv)
 	char err[1024];
 	int created = 0;
 
+	if (argc >= 2 && strcmp(argv[1], "import-vcek") == 0)
+		return import_vcek(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "init") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 			certs_usage(stdout);

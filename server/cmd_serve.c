@@ -4,11 +4,15 @@
 #include "policy/policy_cache.h"
 #include "server/admins.h"
 #include "server/app.h"
+#include "server/cert_store_db.h"
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
+#include "verifier/kds.h"
 #include "verifier/snp_verify.h"
+
+#include <curl/curl.h>
 
 #include <getopt.h>
 #include <signal.h>
@@ -88,6 +92,8 @@ int cmd_serve(int argc, char **argv)
 	struct snp_verifier snp;
 	struct db *db = NULL;
 	struct policy_cache *policies = NULL;
+	struct kds_client *kds = NULL;
+	struct cert_store store;
 	struct admin_set admins;
 	struct http_server *server = NULL;
 	struct app app = {0};
@@ -160,22 +166,45 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (db_open(config.database, &db, err, sizeof(err))) {
+		log_error("%s", err);
+		return 1;
+	}
+	log_info("database %s (schema version %d)", config.database, db_schema_version(db));
+	cert_store_db_init(&store, db);
+	if (!config.offline) {
+		/* libcurl's global state must be set up once, before any thread. */
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		struct kds_config kc = {
+			.base_url = config.kds_url,
+			.timeout_ms = (long)config.kds_timeout * 1000,
+			.backoff_seconds = config.kds_backoff,
+		};
+		kds = kds_client_new(&kc);
+		if (!kds) {
+			log_error("kds_url \"%s\" is too long or memory is short", config.kds_url);
+			db_close(db);
+			return 1;
+		}
+	}
 	struct snp_verifier_config snp_config = {
 		.amd_root_dir = config.amd_root_dir,
 		.vcek_offline_dir = config.vcek_offline_dir,
 		.cache_slots = config.vek_cache_slots,
+		.store = &store,
+		.kds = kds,
+		.check_crl = config.check_crl,
 	};
 	if (snp_verifier_init(&snp, &snp_config, err, sizeof(err))) {
 		log_error("cannot load AMD trust anchors: %s", err);
+		kds_client_free(kds);
+		db_close(db);
 		return 1;
 	}
-	log_info("SEV-SNP trust anchors: %s (%d products)", snp.trust.origin,
-		 snp_trust_product_count(&snp.trust));
-	if (db_open(config.database, &db, err, sizeof(err))) {
-		log_error("%s", err);
-		goto out;
-	}
-	log_info("database %s (schema version %d)", config.database, db_schema_version(db));
+	log_info("SEV-SNP trust anchors: %s (%d products); VCEKs from certs-buf, database%s%s%s",
+		 snp.trust.origin, snp_trust_product_count(&snp.trust),
+		 config.vcek_offline_dir[0] ? ", vcek_offline_dir" : "",
+		 kds ? ", AMD KDS at " : " (offline: no KDS)", kds ? config.kds_url : "");
 	policies = policy_cache_new(db);
 	if (!policies) {
 		log_error("out of memory");
@@ -204,7 +233,10 @@ int cmd_serve(int argc, char **argv)
 out:
 	http_server_stop(server);
 	policy_cache_free(policies);
-	db_close(db);
 	snp_verifier_free(&snp);
+	kds_client_free(kds);
+	db_close(db);
+	if (!config.offline)
+		curl_global_cleanup();
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum option_type { OPT_STRING, OPT_UINT, OPT_SIZE };
+enum option_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_BOOL };
 
 struct option_def {
 	const char *name;
@@ -23,6 +23,7 @@ struct option_def {
 #define STR_OPT(field) \
 	{#field, OPT_STRING, offsetof(struct teev_config, field), \
 	 sizeof(((struct teev_config *)0)->field), 0, 0}
+#define BOOL_OPT(field) {#field, OPT_BOOL, offsetof(struct teev_config, field), sizeof(bool), 0, 1}
 #define UINT_OPT(field, lo, hi) \
 	{#field, OPT_UINT, offsetof(struct teev_config, field), sizeof(unsigned), lo, hi}
 
@@ -45,6 +46,11 @@ static const struct option_def options[] = {
 	UINT_OPT(vek_cache_slots, 8, 1u << 24),
 	STR_OPT(policy_admins),
 	STR_OPT(tee_policy),
+	STR_OPT(kds_url),
+	UINT_OPT(kds_timeout, 1, 300),
+	UINT_OPT(kds_backoff, 1, 3600),
+	BOOL_OPT(offline),
+	BOOL_OPT(check_crl),
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -66,6 +72,11 @@ void config_defaults(struct teev_config *c)
 	c->vek_cache_slots = 4096;
 	snprintf(c->policy_admins, sizeof(c->policy_admins), "default");
 	snprintf(c->tee_policy, sizeof(c->tee_policy), "default");
+	snprintf(c->kds_url, sizeof(c->kds_url), "https://kdsintf.amd.com");
+	c->kds_timeout = 10;
+	c->kds_backoff = 10;
+	c->offline = false;
+	c->check_crl = false;
 }
 
 static const struct option_def *find_option(const char *name)
@@ -126,6 +137,18 @@ int config_set(struct teev_config *c, const char *name, const char *value, char 
 			return -1;
 		}
 		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	}
+	if (opt->type == OPT_BOOL) {
+		bool yes = strcasecmp(value, "true") == 0 || strcasecmp(value, "yes") == 0 ||
+			   strcmp(value, "1") == 0 || strcasecmp(value, "on") == 0;
+		bool no = strcasecmp(value, "false") == 0 || strcasecmp(value, "no") == 0 ||
+			  strcmp(value, "0") == 0 || strcasecmp(value, "off") == 0;
+		if (!yes && !no) {
+			snprintf(err, err_len, "option %s: \"%s\" is not true or false", name, value);
+			return -1;
+		}
+		*(bool *)(void *)field = yes;
 		return 0;
 	}
 	if (parse_number(value, opt->type == OPT_SIZE, &v) || v < opt->min || v > opt->max) {
@@ -277,6 +300,9 @@ void config_print(const struct teev_config *c, void *stream)
 		const char *field = (const char *)c + options[i].offset;
 		if (options[i].type == OPT_STRING)
 			fprintf(out, "%s = %s\n", options[i].name, field);
+		else if (options[i].type == OPT_BOOL)
+			fprintf(out, "%s = %s\n", options[i].name,
+				*(const bool *)(const void *)field ? "true" : "false");
 		else if (options[i].type == OPT_UINT)
 			fprintf(out, "%s = %u\n", options[i].name, *(const unsigned *)(const void *)field);
 		else

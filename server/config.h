@@ -8,6 +8,7 @@
 #ifndef TEEV_CONFIG_H
 #define TEEV_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_PATH_MAX 1024
@@ -30,6 +31,11 @@ struct teev_config {
 	unsigned vek_cache_slots;
 	char policy_admins[CONFIG_PATH_MAX];
 	char tee_policy[160];
+	char kds_url[256];
+	unsigned kds_timeout;
+	unsigned kds_backoff;
+	bool offline;
+	bool check_crl;
 };
 
 void config_defaults(struct teev_config *c);

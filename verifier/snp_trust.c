@@ -242,3 +242,48 @@ out:
 	ERR_clear_error();
 	return rc;
 }
+
+int snp_trust_check_crl(const struct snp_trust *t, enum snp_product product, bool vlek,
+			const uint8_t *crl_der, size_t crl_len, time_t at, time_t *next_update,
+			struct failures *f)
+{
+	const struct snp_trust_product *p = &t->products[product];
+	X509 *intermediate = vlek ? p->asvk : p->ask;
+	const unsigned char *cursor = crl_der;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &cursor, (long)crl_len);
+	X509_REVOKED *revoked = NULL;
+	time_t until = 0;
+	int rc = -1;
+
+	if (!crl || cursor != crl_der + crl_len) {
+		failures_add(f, "tee_attestation.crl_fetch", "the %s %s CRL is not a DER CRL",
+			     snp_product_name(product), vlek ? "VLEK" : "VCEK");
+		goto out;
+	}
+	if (!p->ark || !intermediate ||
+	    X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(p->ark)) != 0 ||
+	    X509_CRL_verify(crl, X509_get0_pubkey(p->ark)) != 1) {
+		failures_add(f, "tee_attestation.crl_fetch",
+			     "the %s %s CRL is not signed by the %s ARK (%s)", snp_product_name(product),
+			     vlek ? "VLEK" : "VCEK", snp_product_name(product), t->origin);
+		goto out;
+	}
+	if (!X509_CRL_get0_nextUpdate(crl) ||
+	    asn1_time_to_time_t(X509_CRL_get0_nextUpdate(crl), &until) || until < at) {
+		failures_add(f, "tee_attestation.crl_fetch",
+			     "the %s %s CRL is out of date (no nextUpdate in the future)",
+			     snp_product_name(product), vlek ? "VLEK" : "VCEK");
+		goto out;
+	}
+	if (X509_CRL_get0_by_cert(crl, &revoked, intermediate) == 1) {
+		failures_add(f, "tee_attestation.revoked", "the %s %s is revoked by AMD's CRL",
+			     snp_product_name(product), vlek ? "ASVK" : "ASK");
+		goto out;
+	}
+	*next_update = until;
+	rc = 0;
+out:
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return rc;
+}

@@ -45,4 +45,12 @@ int snp_trust_verify_vek(const struct snp_trust *t, enum snp_product product, bo
 			 X509 *leaf, time_t at, struct snp_validity *validity,
 			 struct failures *f);
 
+/* Checks an AMD CRL for the product (vcek: lists ASKs; vlek: ASVKs): it must
+ * be signed by the product's ARK, be current at time at, and not list the
+ * intermediate. On success *next_update is the CRL's nextUpdate. Appends
+ * tee_attestation.revoked or tee_attestation.crl_fetch and returns -1. */
+int snp_trust_check_crl(const struct snp_trust *t, enum snp_product product, bool vlek,
+			const uint8_t *crl_der, size_t crl_len, time_t at, time_t *next_update,
+			struct failures *f);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "verifier/bytes.h"
 #include "verifier/failures.h"
+#include "verifier/kds.h"
 #include "verifier/snp_certs_buf.h"
 #include "verifier/snp_vek.h"
 #include "verifier/vek_cache.h"
@@ -38,6 +39,9 @@ int snp_verifier_init(struct snp_verifier *v, const struct snp_verifier_config *
 		return -1;
 	snprintf(v->offline_dir, sizeof(v->offline_dir), "%s",
 		 cfg->vcek_offline_dir ? cfg->vcek_offline_dir : "");
+	v->store = cfg->store;
+	v->kds = cfg->kds;
+	v->check_crl = cfg->check_crl;
 	v->cache = vek_cache_new(cfg->cache_slots ? cfg->cache_slots : DEFAULT_CACHE_SLOTS);
 	if (!v->cache) {
 		snprintf(err, err_len, "out of memory creating the VCEK cache");
@@ -116,30 +120,44 @@ static bool usable_at(const struct vek_cache_entry *e, time_t at)
 	return at >= e->validity.from && at <= e->validity.until;
 }
 
-/* Trustee's offline layout: <dir>/vcek/<hwid>/bl{BB}_tee{TT}_snp{SS}_ucode{UU}[_fmc{FF}]_vcek.der,
- * else <dir>/vcek/<hwid>/vcek.der. Returns a malloc'd DER or NULL. */
+void snp_platform_key(enum snp_product product, const uint8_t *hwid, size_t hwid_len,
+		      struct snp_tcb tcb, char *out, size_t cap)
+{
+	char hex[129];
+
+	bytes_to_hex(hwid, hwid_len > 64 ? 64 : hwid_len, hex);
+	if (product == SNP_PRODUCT_TURIN)
+		snprintf(out, cap, "%s/bl%02u_tee%02u_snp%02u_ucode%02u_fmc%02u", hex, tcb.bootloader,
+			 tcb.tee, tcb.snp, tcb.microcode, tcb.fmc);
+	else
+		snprintf(out, cap, "%s/bl%02u_tee%02u_snp%02u_ucode%02u", hex, tcb.bootloader,
+			 tcb.tee, tcb.snp, tcb.microcode);
+}
+
+/* The platform key of the VCEK a report needs. */
+static void platform_key(const struct snp_report *r, enum snp_product product, char *out,
+			 size_t cap)
+{
+	snp_platform_key(product, r->chip_id, product == SNP_PRODUCT_TURIN ? 8 : 64,
+			 snp_tcb_decode(r->reported_tcb, product), out, cap);
+}
+
+/* Trustee's offline layout: <dir>/vcek/<platform key>_vcek.der, else
+ * <dir>/vcek/<hwid>/vcek.der. Returns a malloc'd DER or NULL. */
 static uint8_t *offline_vcek(const char *dir, const struct snp_report *r,
 			     enum snp_product product, size_t *len)
 {
-	size_t hwid_len = product == SNP_PRODUCT_TURIN ? 8 : 64;
-	struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, product);
-	char hwid[129];
-	char path[2048];
+	char key[256], path[2048];
 	char why[256]; /* a missing file is the normal case; the caller reports */
 	uint8_t *der;
 
-	bytes_to_hex(r->chip_id, hwid_len, hwid);
-	if (product == SNP_PRODUCT_TURIN)
-		snprintf(path, sizeof(path),
-			 "%s/vcek/%s/bl%02u_tee%02u_snp%02u_ucode%02u_fmc%02u_vcek.der", dir, hwid,
-			 tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode, tcb.fmc);
-	else
-		snprintf(path, sizeof(path), "%s/vcek/%s/bl%02u_tee%02u_snp%02u_ucode%02u_vcek.der",
-			 dir, hwid, tcb.bootloader, tcb.tee, tcb.snp, tcb.microcode);
+	platform_key(r, product, key, sizeof(key));
+	snprintf(path, sizeof(path), "%s/vcek/%s_vcek.der", dir, key);
 	der = bytes_read_file(path, MAX_CERT_FILE, len, why, sizeof(why));
 	if (der)
 		return der;
-	snprintf(path, sizeof(path), "%s/vcek/%s/vcek.der", dir, hwid);
+	*strchr(key, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/vcek/%s/vcek.der", dir, key);
 	return bytes_read_file(path, MAX_CERT_FILE, len, why, sizeof(why));
 }
 
@@ -182,16 +200,66 @@ struct vek_candidate {
 	size_t len;
 	uint8_t *owned;
 	const char *source;
+	enum snp_product product; /* the product it was looked up for; UNKNOWN if any */
 };
 
+/* The products a report may be from: known from CPUID (v3+); for v2 the
+ * ones whose chip id shape fits (Turin uses 8 bytes, the rest zero). */
+static size_t candidate_products(const struct snp_report *r, enum snp_product product,
+				 enum snp_product out[3])
+{
+	if (product != SNP_PRODUCT_UNKNOWN) {
+		out[0] = product;
+		return 1;
+	}
+	if (bytes_all_zero(r->chip_id + 8, 56)) {
+		out[0] = SNP_PRODUCT_TURIN;
+		return 1;
+	}
+	out[0] = SNP_PRODUCT_MILAN;
+	out[1] = SNP_PRODUCT_GENOA;
+	return 2;
+}
+
+/* Asks AMD's KDS. Returns 1 with a candidate, 0 when KDS has none for any
+ * candidate product, -1 after recording why it could not answer. */
+static int fetch_from_kds(struct snp_verifier *v, const struct snp_report *r,
+			  const enum snp_product *products, size_t n, struct vek_candidate *c,
+			  struct failures *f)
+{
+	char err[512] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, products[i]);
+		enum kds_status status = kds_fetch_vcek(v->kds, products[i], r->chip_id, tcb,
+							&c->owned, &c->len, err, sizeof(err));
+		if (status == KDS_OK) {
+			c->der = c->owned;
+			c->source = "AMD KDS";
+			c->product = products[i];
+			return 1;
+		}
+		if (status != KDS_NOT_FOUND) {
+			failures_add(f, "tee_attestation.vcek_fetch", "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Finds a certificate for the report: explicit file, then certs-buf, then the
- * offline folder. Returns 0 with a candidate, -1 with a failure appended. */
-static int find_certificate(const struct snp_verifier *v, const struct snp_evidence *e,
+ * database, the offline folder and AMD's KDS. Returns 0 with a candidate, -1
+ * with a failure appended. */
+static int find_certificate(struct snp_verifier *v, const struct snp_evidence *e,
 			    const struct snp_report *r, enum snp_product product,
 			    struct vek_candidate *c, struct failures *f)
 {
 	bool vlek = r->signing_key == SNP_SIGNING_KEY_VLEK;
 	const char *kind = vlek ? "VLEK" : "VCEK";
+	enum snp_product products[3];
+	size_t n_products = candidate_products(r, product, products);
+	bool by_platform = !vlek && !bytes_all_zero(r->chip_id, sizeof(r->chip_id));
+	char key[256];
 
 	memset(c, 0, sizeof(*c));
 	if (e->vek_der) {
@@ -219,39 +287,98 @@ static int find_certificate(const struct snp_verifier *v, const struct snp_evide
 			return -1;
 		}
 	}
-	if (!vlek && v->offline_dir[0] && !bytes_all_zero(r->chip_id, sizeof(r->chip_id))) {
-		for (size_t i = 0; i < KNOWN_PRODUCT_COUNT; i++) {
-			enum snp_product p = known_products[i];
-			if (product != SNP_PRODUCT_UNKNOWN && p != product)
-				continue;
-			c->owned = offline_vcek(v->offline_dir, r, p, &c->len);
-			if (c->owned) {
-				c->der = c->owned;
-				c->source = "offline folder";
-				return 0;
-			}
+	for (size_t i = 0; by_platform && v->store && i < n_products; i++) {
+		int64_t next_update = 0;
+		platform_key(r, products[i], key, sizeof(key));
+		c->owned = v->store->load(v->store->ctx, "vcek", snp_product_name(products[i]), key,
+					  &c->len, &next_update);
+		if (c->owned) {
+			c->der = c->owned;
+			c->source = "database";
+			c->product = products[i];
+			return 0;
 		}
 	}
-	{
-		char hwid[129];
-		struct snp_tcb tcb = snp_tcb_decode(r->reported_tcb, product);
-		char tcb_text[64];
-
-		bytes_to_hex(r->chip_id, product == SNP_PRODUCT_TURIN ? 8 : 64, hwid);
-		snp_tcb_format(tcb, product, tcb_text, sizeof(tcb_text));
-		failures_add(f, "tee_attestation.vcek_fetch",
-			     "no %s certificate for chip %s at TCB {%s}: none in the request's certs-buf%s",
-			     kind, hwid, tcb_text,
-			     vlek ? " (VLEKs are only accepted from certs-buf)"
-				  : (v->offline_dir[0] ? " nor in vcek_offline_dir"
-						       : " and no vcek_offline_dir is configured"));
+	for (size_t i = 0; by_platform && v->offline_dir[0] && i < n_products; i++) {
+		c->owned = offline_vcek(v->offline_dir, r, products[i], &c->len);
+		if (c->owned) {
+			c->der = c->owned;
+			c->source = "offline folder";
+			c->product = products[i];
+			return 0;
+		}
 	}
+	if (by_platform && v->kds) {
+		int found = fetch_from_kds(v, r, products, n_products, c, f);
+		if (found != 0)
+			return found > 0 ? 0 : -1;
+	}
+
+	char hwid[129];
+	char tcb_text[64];
+	bytes_to_hex(r->chip_id, products[0] == SNP_PRODUCT_TURIN ? 8 : 64, hwid);
+	snp_tcb_format(snp_tcb_decode(r->reported_tcb, products[0]), products[0], tcb_text,
+		       sizeof(tcb_text));
+	if (vlek)
+		failures_add(f, "tee_attestation.vcek_fetch",
+			     "no VLEK certificate in the request's certs-buf (VLEKs are per cloud provider and only accepted from certs-buf)");
+	else if (!by_platform)
+		failures_add(f, "tee_attestation.vcek_fetch",
+			     "no VCEK certificate in the request's certs-buf, and CHIP_ID is masked (all zero) so none can be looked up");
+	else
+		failures_add(f, "tee_attestation.vcek_fetch",
+			     "no VCEK certificate for chip %s at TCB {%s}: not in the request's certs-buf, the database%s%s",
+			     hwid, tcb_text,
+			     v->offline_dir[0] ? ", vcek_offline_dir" : " (no vcek_offline_dir configured)",
+			     v->kds ? " nor at AMD KDS" : " (offline: AMD KDS not asked)");
 	return -1;
 }
 
 /* Proves a candidate certificate: parse, product, chain, binding. On success
  * fills entry (with an owned key reference) and *product_out. */
-static int prove_certificate(const struct snp_verifier *v, const struct vek_candidate *c,
+/* The CRL for the product and signer kind: from the store while current,
+ * else from KDS (verified, then stored). */
+static int check_revocation(struct snp_verifier *v, enum snp_product product, bool vlek,
+			    time_t at, time_t *next_update, struct failures *f)
+{
+	const char *which = vlek ? "vlek" : "vcek";
+	const char *name = snp_product_name(product);
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int64_t stored_next = 0;
+	char err[512];
+	int rc;
+
+	if (v->store) {
+		der = v->store->load(v->store->ctx, "crl", name, which, &len, &stored_next);
+		if (der && stored_next < at) {
+			free(der); /* out of date: fetch a new one */
+			der = NULL;
+		}
+		if (der) {
+			rc = snp_trust_check_crl(&v->trust, product, vlek, der, len, at, next_update, f);
+			free(der);
+			return rc;
+		}
+	}
+	if (!v->kds) {
+		failures_add(f, "tee_attestation.crl_fetch",
+			     "check_crl is on but no current %s %s CRL is cached and teev is offline",
+			     name, vlek ? "VLEK" : "VCEK");
+		return -1;
+	}
+	if (kds_fetch_crl(v->kds, product, vlek, &der, &len, err, sizeof(err)) != KDS_OK) {
+		failures_add(f, "tee_attestation.crl_fetch", "%s", err);
+		return -1;
+	}
+	rc = snp_trust_check_crl(&v->trust, product, vlek, der, len, at, next_update, f);
+	if (rc == 0 && v->store)
+		v->store->save(v->store->ctx, "crl", name, which, der, len, (int64_t)*next_update);
+	free(der);
+	return rc;
+}
+
+static int prove_certificate(struct snp_verifier *v, const struct vek_candidate *c,
 			     const struct snp_report *r, enum snp_product product, time_t at,
 			     struct vek_cache_entry *entry, enum snp_product *product_out,
 			     struct failures *f)
@@ -292,6 +419,14 @@ static int prove_certificate(const struct snp_verifier *v, const struct vek_cand
 		goto out;
 	if (snp_vek_match_report(&entry->info, r, product, f))
 		goto out;
+	if (v->check_crl) {
+		time_t next_update = 0;
+		if (check_revocation(v, product, entry->info.is_vlek, at, &next_update, f))
+			goto out;
+		/* Re-prove once AMD's next CRL is due. */
+		if (next_update < entry->validity.until)
+			entry->validity.until = next_update;
+	}
 	entry->key = X509_get_pubkey(cert);
 	if (!entry->key) {
 		failures_add(f, "tee_attestation.invalid_public_key",
@@ -362,8 +497,16 @@ static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 	}
 	if (prove_certificate(v, &cand, r, product, at, &entry, &out->product, f))
 		goto out;
-	if (keyed_by_platform(r))
+	if (keyed_by_platform(r)) {
 		platform_digest(out->product, r, digest);
+		/* Proven: keep it across restarts (KDS rate-limits, certs-buf may not come again). */
+		if (v->store && strcmp(cand.source, "database") != 0) {
+			char name[256];
+			platform_key(r, out->product, name, sizeof(name));
+			v->store->save(v->store->ctx, "vcek", snp_product_name(out->product), name,
+				       cand.der, cand.len, 0);
+		}
+	}
 	vek_cache_put(v->cache, digest, &entry);
 	*key = entry.key;
 	out->vek_source = cand.source;
@@ -537,4 +680,53 @@ struct json_object *snp_claims(const struct snp_result *res)
 		add(c, "current_mit_vector", json_object_new_int64((int64_t)r->current_mit_vector));
 	}
 	return c;
+}
+
+int snp_verifier_prove_vcek(struct snp_verifier *v, const uint8_t *der, size_t len, time_t at,
+			    enum snp_product *product, char *key, size_t key_cap,
+			    struct failures *f)
+{
+	const unsigned char *p = der;
+	X509 *cert = d2i_X509(NULL, &p, (long)len);
+	struct snp_vek_info info;
+	struct snp_validity validity;
+	int rc = -1;
+
+	if (!cert || p != der + len) {
+		failures_add(f, "tee_attestation.invalid_public_key", "not a single DER X.509 certificate");
+		goto out;
+	}
+	if (snp_vek_parse(cert, &info, f))
+		goto out;
+	if (info.is_vlek || info.hwid_len == 0) {
+		failures_add(f, "tee_attestation.signing_key_mismatch",
+			     "only VCEKs (with a hwID) are kept by platform; VLEKs come in certs-buf");
+		goto out;
+	}
+	if (info.product == SNP_PRODUCT_UNKNOWN) {
+		failures_add(f, "tee_attestation.product_mismatch",
+			     "productName \"%s\" is not a known product", info.product_name);
+		goto out;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		if (!info.has_spl[i] && (i != 0 || info.product == SNP_PRODUCT_TURIN)) {
+			failures_add(f, "tee_attestation.invalid_public_key",
+				     "VCEK lacks an SPL extension, so its TCB is unknown");
+			goto out;
+		}
+	}
+	if (snp_trust_verify_vek(&v->trust, info.product, false, cert, at, &validity, f))
+		goto out;
+	if (v->check_crl) {
+		time_t next_update;
+		if (check_revocation(v, info.product, false, at, &next_update, f))
+			goto out;
+	}
+	*product = info.product;
+	snp_platform_key(info.product, info.hwid, info.hwid_len, info.spl, key, key_cap);
+	rc = 0;
+out:
+	X509_free(cert);
+	ERR_clear_error();
+	return rc;
 }

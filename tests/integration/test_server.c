@@ -378,7 +378,7 @@ static void test_no_endorsement_key_available(void **state)
 	assert_false(result_valid(r.json));
 	harness_failure_types(r.json, types, sizeof(types));
 	assert_string_equal(types, "tee_attestation.vcek_fetch");
-	assert_non_null(strstr(r.body, "VLEKs are only accepted from certs-buf"));
+	assert_non_null(strstr(r.body, "only accepted from certs-buf"));
 	http_result_free(&r);
 }
 

@@ -109,7 +109,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *connection, cons
 	const char *target = *req_cls ? (const char *)*req_cls : url;
 	unsigned status = 200, retry_after = 0, delay;
 	struct MHD_Response *response;
-	char path[4096], header[32];
+	char path[4096];
 	enum MHD_Result result;
 	char *body = NULL;
 	size_t len = 0;
@@ -175,6 +175,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *connection, cons
 	if (!response)
 		return MHD_NO;
 	if (retry_after) {
+		char header[32];
+
 		snprintf(header, sizeof(header), "%u", retry_after);
 		MHD_add_response_header(response, "Retry-After", header);
 	}

@@ -36,7 +36,7 @@
 /* The Makefile links unit tests with libteev.a and snp_forge.o only, so the
  * fake is compiled into this test directly. Drop this line (and link
  * build/obj/tests/support/fake_kds.o) if a Makefile rule ever does that. */
-#include "tests/support/fake_kds.c"
+#include "tests/support/fake_kds.h"
 
 #define KDS_HOST "https://kdsintf.amd.com"
 
