@@ -7,7 +7,7 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS := libmicrohttpd gnutls openssl json-c sqlite3 libcurl
+PKGS := libmicrohttpd gnutls openssl json-c sqlite3 libcurl libpcre2-8
 TEST_PKGS := cmocka
 
 # pkg-config runs once, and only when a rule needs it (after deps are installed).

@@ -4,6 +4,7 @@
 #include "server/envelope.h"
 #include "server/routes_internal.h"
 #include "server/tee_evidence.h"
+#include "server/tpm_evidence.h"
 #include "verifier/verdict.h"
 
 #include <json-c/json.h>
@@ -59,18 +60,23 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		goto out;
 	}
 	type_text = json_object_is_type(type, json_type_string) ? json_object_get_string(type) : "";
-	if (strcmp(type_text, "tee") != 0) {
+	if (strcmp(type_text, "tee") != 0 && strcmp(type_text, "tpm") != 0) {
 		reply_request_error(reply, "invalid evidence type");
 		goto out;
 	}
-	struct tee_context ctx = {
-		.snp = app->snp,
-		.now = time(NULL),
-		.policies = app->policies,
-		.default_policy = app->config->tee_policy,
-	};
 	verdict_init(&verdict);
-	tee_request_verify(&ctx, data, &verdict);
+	if (strcmp(type_text, "tee") == 0) {
+		struct tee_context ctx = {
+			.snp = app->snp,
+			.now = time(NULL),
+			.policies = app->policies,
+			.default_policy = app->config->tee_policy,
+		};
+		tee_evidence_verify(&ctx, data, &verdict);
+	} else {
+		struct tpm_context ctx = {.policies = app->policies};
+		tpm_evidence_verify(&ctx, data, &verdict);
+	}
 	reply->envelope = envelope_from_verdict(&verdict, &reply->code);
 	verdict_clear(&verdict);
 out:

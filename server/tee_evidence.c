@@ -200,7 +200,7 @@ static void appraise(const struct tee_context *ctx, const char *name,
 	}
 }
 
-void tee_request_verify(const struct tee_context *ctx, struct json_object *data,
+void tee_evidence_verify(const struct tee_context *ctx, struct json_object *data,
 			struct verdict *out)
 {
 	struct json_object *tee_evidence, *tee, *evidence;

@@ -22,7 +22,7 @@ struct tee_context {
 	const char *default_policy;
 };
 
-void tee_request_verify(const struct tee_context *ctx, struct json_object *data,
+void tee_evidence_verify(const struct tee_context *ctx, struct json_object *data,
 			struct verdict *out);
 
 #endif

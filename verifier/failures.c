@@ -60,6 +60,11 @@ void failures_add_extra(struct failures *f, struct json_object *extra,
 	va_end(ap);
 }
 
+void failures_add_context(struct failures *f, const char *type, struct json_object *context)
+{
+	failures_add_extra(f, context, type, "%s", "");
+}
+
 bool failures_has_suffix(const struct failures *f, const char *suffix)
 {
 	size_t slen = strlen(suffix);
@@ -89,8 +94,9 @@ struct json_object *failures_to_json(const struct failures *f)
 		struct json_object *entry = json_object_new_object();
 		struct json_object *context = json_object_new_object();
 
-		json_object_object_add(context, "message",
-				       json_object_new_string(it->message));
+		if (it->message[0] || !it->extra)
+			json_object_object_add(context, "message",
+					       json_object_new_string(it->message));
 		if (it->extra) {
 			json_object_object_foreach(it->extra, key, value)
 			{

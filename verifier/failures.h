@@ -20,7 +20,8 @@ struct json_object;
 struct failure {
 	char type[FAILURE_TYPE_MAX];
 	char message[FAILURE_MESSAGE_MAX];
-	/* Optional extra context members (owned); merged beside "message". */
+	/* Optional extra context members (owned); merged beside "message", or
+	 * the whole context when message is empty (failures_add_context). */
 	struct json_object *extra;
 };
 
@@ -43,6 +44,10 @@ void failures_add(struct failures *f, const char *type, const char *fmt, ...)
 void failures_add_extra(struct failures *f, struct json_object *extra,
 			const char *type, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Appends a failure whose whole context is the given JSON object (owned),
+ * for Keylime's ids whose context has no "message" member. */
+void failures_add_context(struct failures *f, const char *type, struct json_object *context);
 
 bool failures_has_suffix(const struct failures *f, const char *suffix);
 bool failures_contains(const struct failures *f, const char *type);

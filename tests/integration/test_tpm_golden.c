@@ -1,0 +1,236 @@
+/* test_tpm_golden.c - upstream Keylime's recorded answers for TPM evidence
+ * (../shared/testdata/keylime/golden/tpm-cases.json), replayed through the
+ * real server. For each case in scope: the HTTP status, "valid", the ordered
+ * list of failure ids, the exact context of every pcr_validation.* failure,
+ * and, on success, claims equal to the request's data. Where teev answers
+ * differently on purpose, the deviation table below says what it answers
+ * instead and why (the README's compatibility table lists the same). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/integration/harness.h"
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct suite {
+	struct teev_server server;
+	struct client_identity client;
+	char golden_dir[512];
+	struct json_object *cases;
+};
+
+struct deviation {
+	const char *name;
+	long status;
+	const char *types; /* comma-separated failure ids teev gives */
+	const char *why;
+};
+
+static const struct deviation deviations[] = {
+	{"UPSTREAM_BUG_bad_signature_with_pcr_policy", 200, "qoute_validation.quote_validation",
+	 "a quote whose signature does not verify always fails (upstream went on with no PCRs)"},
+	{"UPSTREAM_WEAKNESS_pcrblob_selection_not_checked", 200, "qoute_validation.quote_validation",
+	 "the unsigned PCR blob must select the PCRs the quote signed"},
+	{"data_number", 400, "default.invalid_param", "bad input is 400, not 500"},
+	{"body_not_json", 400, "", "upstream's harness artefact; teev answers 400 with the parser's message"},
+};
+
+static const struct deviation *find_deviation(const char *name)
+{
+	for (size_t i = 0; i < sizeof(deviations) / sizeof(deviations[0]); i++)
+		if (strcmp(deviations[i].name, name) == 0)
+			return &deviations[i];
+	return NULL;
+}
+
+/* Cases that need IMA or measured-boot support are judged by their own suite. */
+static bool in_scope(struct json_object *c)
+{
+	static const char *const later[] = {"ima_measurement_list", "runtime_policy", "mb_policy",
+					    "mb_log"};
+	struct json_object *request = json_object_object_get(c, "request");
+	struct json_object *data = NULL;
+
+	if (!json_object_is_type(request, json_type_object) ||
+	    !json_object_object_get_ex(request, "data", &data) ||
+	    !json_object_is_type(data, json_type_object))
+		return true;
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+		if (json_object_object_get_ex(data, later[i], NULL))
+			return false;
+	return true;
+}
+
+/* Replaces "@base64file:PATH" strings (relative to the golden folder) with
+ * the base64 of that file, everywhere in the document. */
+static void resolve_placeholders(struct json_object *o, const char *dir)
+{
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, value)
+		{
+			if (json_object_is_type(value, json_type_string) &&
+			    strncmp(json_object_get_string(value), "@base64file:", 12) == 0) {
+				char path[1024];
+				size_t len = 0;
+				snprintf(path, sizeof(path), "%s/%s", dir, json_object_get_string(value) + 12);
+				unsigned char *raw = (unsigned char *)harness_read_file(path, &len);
+				assert_non_null(raw);
+				char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+				EVP_EncodeBlock((unsigned char *)b64, raw, (int)len);
+				json_object_object_add(o, key, json_object_new_string(b64));
+				free(b64);
+				free(raw);
+			} else {
+				resolve_placeholders(value, dir);
+			}
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			resolve_placeholders(json_object_array_get_idx(o, i), dir);
+	}
+}
+
+static int suite_teardown(void **state);
+
+static int suite_setup(void **state)
+{
+	struct suite *s = calloc(1, sizeof(*s));
+	char path[600];
+
+	if (!s)
+		return -1;
+	*state = s;
+	snprintf(s->golden_dir, sizeof(s->golden_dir), "%s/testdata/keylime/golden",
+		 harness_env("SHARED_DIR", "../shared"));
+	snprintf(path, sizeof(path), "%s/tpm-cases.json", s->golden_dir);
+	s->cases = json_object_from_file(path);
+	if (!s->cases || harness_start(&s->server, NULL))
+		return -1;
+	harness_identity(s->server.ca_dir, "client", &s->client);
+	return 0;
+}
+
+static int suite_teardown(void **state)
+{
+	struct suite *s = *state;
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = harness_stop(&s->server);
+	json_object_put(s->cases);
+	free(s);
+	return rc == 0 ? 0 : -1;
+}
+
+static struct json_object *results_of(struct json_object *envelope, const char *key)
+{
+	struct json_object *results = NULL, *value = NULL;
+
+	if (json_object_object_get_ex(envelope, "results", &results))
+		json_object_object_get_ex(results, key, &value);
+	return value;
+}
+
+/* pcr_validation contexts are deterministic: they must match upstream's. */
+static void compare_pcr_contexts(const char *name, struct json_object *want, struct json_object *got)
+{
+	struct json_object *want_failures = results_of(want, "failures");
+	struct json_object *got_failures = results_of(got, "failures");
+
+	if (!json_object_is_type(want_failures, json_type_array) ||
+	    !json_object_is_type(got_failures, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(want_failures); i++) {
+		struct json_object *w = json_object_array_get_idx(want_failures, i);
+		struct json_object *g = json_object_array_get_idx(got_failures, i);
+		const char *type = json_object_get_string(json_object_object_get(w, "type"));
+		if (strncmp(type, "pcr_validation.", 15) != 0)
+			continue;
+		if (!json_object_equal(json_object_object_get(w, "context"),
+				       json_object_object_get(g, "context")))
+			fail_msg("%s: context of %s differs: want %s got %s", name, type,
+				 json_object_to_json_string(json_object_object_get(w, "context")),
+				 json_object_to_json_string(json_object_object_get(g, "context")));
+	}
+}
+
+static void test_recorded_cases(void **state)
+{
+	struct suite *s = *state;
+	size_t ran = 0, exact = 0, deviated = 0;
+
+	for (size_t i = 0; i < json_object_array_length(s->cases); i++) {
+		struct json_object *c = json_object_array_get_idx(s->cases, i);
+		const char *name = json_object_get_string(json_object_object_get(c, "name"));
+		struct json_object *request = json_object_object_get(c, "request");
+		struct json_object *want = json_object_object_get(c, "response");
+		const struct deviation *d = find_deviation(name);
+		char want_types[1024], got_types[1024];
+		long want_status;
+		const char *body;
+		struct http_result r;
+
+		if (!in_scope(c))
+			continue;
+		ran++;
+		resolve_placeholders(request, s->golden_dir);
+		body = json_object_is_type(request, json_type_string)
+			       ? json_object_get_string(request)
+			       : json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+		assert_int_equal(harness_request(&s->server, &s->client, "POST", "/v2.5/verify/evidence",
+						 body, strlen(body), &r), 0);
+		harness_failure_types(r.json, got_types, sizeof(got_types));
+		if (d) {
+			deviated++;
+			want_status = d->status;
+			snprintf(want_types, sizeof(want_types), "%s", d->types);
+		} else {
+			exact++;
+			want_status = json_object_get_int(json_object_object_get(c, "http_status"));
+			harness_failure_types(want, want_types, sizeof(want_types));
+		}
+		if (r.status != want_status || strcmp(got_types, want_types) != 0)
+			fail_msg("%s: expected %ld [%s], got %ld %s", name, want_status, want_types,
+				 r.status, r.body ? r.body : r.error);
+		if (!d) {
+			struct json_object *want_valid = results_of(want, "valid");
+			struct json_object *got_valid = results_of(r.json, "valid");
+			if (want_valid && json_object_get_boolean(want_valid) != json_object_get_boolean(got_valid))
+				fail_msg("%s: valid differs", name);
+			compare_pcr_contexts(name, want, r.json);
+			/* "@request.data": the claims are the request's data, echoed. */
+			struct json_object *claims = results_of(want, "claims");
+			if (claims && json_object_is_type(claims, json_type_string) &&
+			    strcmp(json_object_get_string(claims), "@request.data") == 0 &&
+			    !json_object_equal(results_of(r.json, "claims"),
+					       json_object_object_get(request, "data")))
+				fail_msg("%s: claims are not the request's data", name);
+		} else if (strcmp(name, "UPSTREAM_BUG_bad_signature_with_pcr_policy") == 0) {
+			/* The forged signature must be reported with a reason. */
+			assert_non_null(strstr(r.body, "\"error\":\""));
+			assert_null(strstr(r.body, "\"error\":\"\""));
+		}
+		http_result_free(&r);
+	}
+	/* Every case of the file in scope ran; the deviations are the listed four. */
+	assert_int_equal(ran, 29);
+	assert_int_equal(deviated, sizeof(deviations) / sizeof(deviations[0]));
+	assert_int_equal(exact, 25);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recorded_cases),
+	};
+	return cmocka_run_group_tests_name("integration: Keylime's recorded TPM answers", tests,
+					   suite_setup, suite_teardown);
+}
