@@ -75,7 +75,8 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libteev.a $(FOR
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/integration/test_%.o $(BUILD)/obj/tests/integration/harness.o $(BUILD)/libteev.a $(FORGE_OBJS)
+INTEGRATION_SUPPORT := $(BUILD)/obj/tests/integration/harness.o $(BUILD)/obj/tests/integration/swtpm.o
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/integration/test_%.o $(INTEGRATION_SUPPORT) $(BUILD)/libteev.a $(FORGE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 

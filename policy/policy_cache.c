@@ -26,11 +26,12 @@ struct policy_entry {
 struct policy_cache {
 	pthread_mutex_t lock;
 	struct db *db;
+	const struct policy_compile_context *ctx;
 	int64_t seen_change; /* the store's change counter when the entries were loaded */
 	struct policy_entry *entries;
 };
 
-struct policy_cache *policy_cache_new(struct db *db)
+struct policy_cache *policy_cache_new(struct db *db, const struct policy_compile_context *ctx)
 {
 	struct policy_cache *c = calloc(1, sizeof(*c));
 
@@ -38,6 +39,7 @@ struct policy_cache *policy_cache_new(struct db *db)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	c->db = db;
+	c->ctx = ctx;
 	c->seen_change = -1;
 	return c;
 }
@@ -102,7 +104,7 @@ static struct policy_entry *load(struct policy_cache *c, const struct policy_kin
 		return e;
 	}
 	e->version = stored.version;
-	e->compiled = kind->compile(stored.document, strlen(stored.document), e->error,
+	e->compiled = kind->compile(c->ctx, stored.document, strlen(stored.document), e->error,
 				    sizeof(e->error));
 	e->status = e->compiled ? POLICY_FOUND : POLICY_BROKEN;
 	stored_policy_clear(&stored);

@@ -15,12 +15,20 @@
 
 struct db;
 struct policy_cache;
+struct runtime_policy_keys;
 struct policy_entry;
+
+/* What compiling may need besides the text: today the public keys that
+ * sign DSSE-wrapped runtime policies. Passed explicitly, never global. */
+struct policy_compile_context {
+	const struct runtime_policy_keys *dsse_keys; /* NULL: none configured */
+};
 
 /* How to compile one kind of policy document. */
 struct policy_kind {
 	const char *kind; /* "snp", "tpm", ... as stored */
-	void *(*compile)(const char *document, size_t len, char *err, size_t err_len);
+	void *(*compile)(const struct policy_compile_context *ctx, const char *document,
+			 size_t len, char *err, size_t err_len);
 	void (*release)(void *compiled);
 };
 
@@ -39,7 +47,8 @@ struct policy_ref {
 	struct policy_entry *entry; /* internal */
 };
 
-struct policy_cache *policy_cache_new(struct db *db);
+/* ctx (may be NULL) must outlive the cache. */
+struct policy_cache *policy_cache_new(struct db *db, const struct policy_compile_context *ctx);
 void policy_cache_free(struct policy_cache *c);
 
 /* Finds and (if needed) compiles kind/name. On POLICY_BROKEN and

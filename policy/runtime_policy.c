@@ -7,6 +7,7 @@
 
 #include "policy/runtime_policy.h"
 
+#include <endian.h>
 #include <json-c/json.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
@@ -74,11 +75,10 @@ struct runtime_policy_matcher {
 
 static uint64_t load_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 #define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -192,9 +192,13 @@ static int arena_put_digest(struct runtime_policy *p, const char *s, size_t n)
 	off = arena_put(p, NULL, len);
 	if (off < 0)
 		return -1;
-	for (size_t i = 0; i < len; i++)
-		p->arena[off + (long long)i] = (uint8_t)(hex_nibble((unsigned char)s[2 * i]) << 4 |
-							 hex_nibble((unsigned char)s[2 * i + 1]));
+	/* is_lower_hex() vouched for every nibble, so none is negative here. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned hi = (unsigned)hex_nibble((unsigned char)s[2 * i]);
+		unsigned lo = (unsigned)hex_nibble((unsigned char)s[2 * i + 1]);
+
+		p->arena[off + (long long)i] = (uint8_t)(hi << 4 | lo);
+	}
 	return 0;
 }
 
@@ -323,6 +327,21 @@ const struct runtime_policy_digests *runtime_policy_lookup(const struct runtime_
 	s = table_find(p, t, siphash13(p->sip_key, (const uint8_t *)name, name_len), name,
 		       name_len);
 	return s && s->name_len != EMPTY_SLOT ? s : NULL;
+}
+
+void runtime_policy_prefetch(const struct runtime_policy *p, enum runtime_policy_table table,
+			     const char *name, size_t name_len)
+{
+	const struct rp_table *t;
+	uint64_t h;
+
+	if (!p || (unsigned)table > RUNTIME_POLICY_IMA_BUF)
+		return;
+	t = &p->tables[table];
+	if (!t->slots || name_len > RUNTIME_POLICY_MAX_NAME)
+		return;
+	h = siphash13(p->sip_key, (const uint8_t *)name, name_len);
+	__builtin_prefetch(&t->slots[h & t->mask]);
 }
 
 bool runtime_policy_digests_contain(const struct runtime_policy *p,

@@ -80,6 +80,11 @@ struct runtime_policy_digests;
 const struct runtime_policy_digests *runtime_policy_lookup(const struct runtime_policy *p,
 							   enum runtime_policy_table table,
 							   const char *name, size_t name_len);
+/* Starts loading the table slot for name into the cache: a lookup issued
+ * after other work (the template hashes) then finds it there. No effect on
+ * results. */
+void runtime_policy_prefetch(const struct runtime_policy *p, enum runtime_policy_table table,
+			     const char *name, size_t name_len);
 bool runtime_policy_digests_contain(const struct runtime_policy *p,
 				    const struct runtime_policy_digests *d, const uint8_t *digest,
 				    size_t digest_len);
@@ -99,8 +104,9 @@ struct runtime_policy_matcher *runtime_policy_matcher_new(const struct runtime_p
 void runtime_policy_matcher_free(struct runtime_policy_matcher *m);
 
 /* Python re.match semantics over all excludes joined as "(a)|(b)|...":
- * anchored at the start only. Paths that are not UTF-8 are matched safely
- * (they can still match a prefix). A regex that exceeds its match limits
+ * anchored at the start only. Paths that are not UTF-8 are matched safely:
+ * no match crosses an invalid byte, a prefix before it can still match
+ * (fail closed: the path is then checked against digests). A regex that exceeds its match limits
  * counts as "not excluded", so the path is then checked against digests. */
 bool runtime_policy_excluded(const struct runtime_policy *p, struct runtime_policy_matcher *m,
 			     const char *path, size_t path_len);

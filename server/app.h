@@ -7,6 +7,7 @@ struct teev_config;
 struct snp_verifier;
 struct db;
 struct policy_cache;
+struct policy_compile_context;
 struct admin_set;
 
 struct app {
@@ -14,6 +15,7 @@ struct app {
 	struct snp_verifier *snp;
 	struct db *db;
 	struct policy_cache *policies;
+	const struct policy_compile_context *policy_ctx;
 	const struct admin_set *admins;
 };
 

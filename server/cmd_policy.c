@@ -7,6 +7,7 @@
 #include "policy/policy_kinds.h"
 #include "server/commands.h"
 #include "server/config.h"
+#include "server/policy_keys.h"
 #include "verifier/bytes.h"
 
 #include <json-c/json.h>
@@ -68,7 +69,8 @@ static char *read_document(const char *path, size_t *len)
 }
 
 /* Compiles a document the way the server will; returns its canonical form. */
-static char *validated(const struct policy_kind_info *kind, const char *path)
+static char *validated(const struct policy_compile_context *ctx, const struct policy_kind_info *kind,
+		       const char *path)
 {
 	size_t len = 0;
 	char *text = read_document(path, &len);
@@ -79,7 +81,7 @@ static char *validated(const struct policy_kind_info *kind, const char *path)
 
 	if (!text)
 		return NULL;
-	compiled = kind->ops.compile(text, len, err, sizeof(err));
+	compiled = kind->ops.compile(ctx, text, len, err, sizeof(err));
 	if (!compiled) {
 		fprintf(stderr, "teev policy: %s: invalid %s policy: %s\n", path, kind->cli_name, err);
 		goto out;
@@ -100,7 +102,8 @@ static void print_summary(const struct stored_policy *p, const char *verb)
 	printf("%s %s policy \"%s\" version %lld\n", verb, p->kind, p->name, (long long)p->version);
 }
 
-static int run(struct db *db, const struct policy_kind_info *kind, const char *action,
+static int run(struct db *db, const struct policy_compile_context *ctx,
+	       const struct policy_kind_info *kind, const char *action,
 	       const char *name, const char *file)
 {
 	struct stored_policy p;
@@ -142,7 +145,7 @@ static int run(struct db *db, const struct policy_kind_info *kind, const char *a
 		}
 	} else {
 		bool create = strcmp(action, "add") == 0;
-		doc = validated(kind, file);
+		doc = validated(ctx, kind, file);
 		if (!doc)
 			return 1;
 		rc = create ? policy_store_create(db, kind->ops.kind, name, doc, &p, err, sizeof(err))
@@ -174,6 +177,7 @@ int cmd_policy(int argc, char **argv)
 	const struct policy_kind_info *kind;
 	struct teev_config config;
 	struct db *db = NULL;
+	struct policy_compile_context ctx;
 	char err[1024];
 	int rc;
 
@@ -215,15 +219,7 @@ int cmd_policy(int argc, char **argv)
 		policy_usage(stderr);
 		return 2;
 	}
-	if (strcmp(action, "validate") == 0) {
-		char *doc = validated(kind, positional[0]);
-		if (!doc)
-			return 1;
-		printf("%s: valid %s policy\n", positional[0], kind->cli_name);
-		free(doc);
-		return 0;
-	}
-	if (wanted >= 1 && !policy_name_valid(positional[0])) {
+	if (strcmp(action, "validate") != 0 && !policy_name_valid(positional[0] ? positional[0] : "x")) {
 		fprintf(stderr,
 			"teev policy: name \"%s\" is invalid: use 1..128 of A-Z a-z 0-9 . _ - (not starting with '.')\n",
 			positional[0]);
@@ -231,13 +227,28 @@ int cmd_policy(int argc, char **argv)
 	}
 	if (load_config(&config, config_path))
 		return 2;
+	if (policy_context_load(&config, &ctx, err, sizeof(err))) {
+		fprintf(stderr, "teev policy: runtime_policy_signing_keys: %s\n", err);
+		return 2;
+	}
+	if (strcmp(action, "validate") == 0) {
+		char *doc = validated(&ctx, kind, positional[0]);
+		rc = doc ? 0 : 1;
+		if (doc)
+			printf("%s: valid %s policy\n", positional[0], kind->cli_name);
+		free(doc);
+		policy_context_clear(&ctx);
+		return rc;
+	}
 	if (database)
 		snprintf(config.database, sizeof(config.database), "%s", database);
 	if (db_open(config.database, &db, err, sizeof(err))) {
 		fprintf(stderr, "teev policy: %s\n", err);
+		policy_context_clear(&ctx);
 		return 1;
 	}
-	rc = run(db, kind, action, positional[0], positional[1]);
+	rc = run(db, &ctx, kind, action, positional[0], positional[1]);
 	db_close(db);
+	policy_context_clear(&ctx);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/policy_keys.h"
 #include "server/log.h"
 #include "verifier/kds.h"
 #include "verifier/snp_verify.h"
@@ -95,6 +96,7 @@ int cmd_serve(int argc, char **argv)
 	struct kds_client *kds = NULL;
 	struct cert_store store;
 	struct admin_set admins;
+	struct policy_compile_context policy_ctx = {0};
 	struct http_server *server = NULL;
 	struct app app = {0};
 	char err[1024];
@@ -205,7 +207,11 @@ int cmd_serve(int argc, char **argv)
 		 snp.trust.origin, snp_trust_product_count(&snp.trust),
 		 config.vcek_offline_dir[0] ? ", vcek_offline_dir" : "",
 		 kds ? ", AMD KDS at " : " (offline: no KDS)", kds ? config.kds_url : "");
-	policies = policy_cache_new(db);
+	if (policy_context_load(&config, &policy_ctx, err, sizeof(err))) {
+		log_error("runtime_policy_signing_keys: %s", err);
+		goto out;
+	}
+	policies = policy_cache_new(db, &policy_ctx);
 	if (!policies) {
 		log_error("out of memory");
 		goto out;
@@ -221,6 +227,7 @@ int cmd_serve(int argc, char **argv)
 	app.snp = &snp;
 	app.db = db;
 	app.policies = policies;
+	app.policy_ctx = &policy_ctx;
 	app.admins = &admins;
 	server = http_server_start(&app, err, sizeof(err));
 	if (!server) {
@@ -233,6 +240,7 @@ int cmd_serve(int argc, char **argv)
 out:
 	http_server_stop(server);
 	policy_cache_free(policies);
+	policy_context_clear(&policy_ctx);
 	snp_verifier_free(&snp);
 	kds_client_free(kds);
 	db_close(db);

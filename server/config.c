@@ -51,6 +51,7 @@ static const struct option_def options[] = {
 	UINT_OPT(kds_backoff, 1, 3600),
 	BOOL_OPT(offline),
 	BOOL_OPT(check_crl),
+	STR_OPT(runtime_policy_signing_keys),
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 

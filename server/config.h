@@ -36,6 +36,7 @@ struct teev_config {
 	unsigned kds_backoff;
 	bool offline;
 	bool check_crl;
+	char runtime_policy_signing_keys[CONFIG_PATH_MAX];
 };
 
 void config_defaults(struct teev_config *c);

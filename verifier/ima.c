@@ -2,10 +2,11 @@
  * one-shot verifier does (keylime/ima/ima.py + ast.py; KEYLIME-TPM.md §6).
  *
  * Cost per entry: the template bytes are rebuilt in one scratch buffer (no
- * allocation per line), hashed once per bank (twice when the policy's
+ * allocation of ours per line), hashed once per bank (twice when the policy's
  * log_hash_alg differs from the quoted bank), extended, and looked up in the
  * policy's hash table. EVP digests are fetched once per call and one
- * EVP_MD_CTX is reused for every hash.
+ * EVP_MD_CTX per algorithm is reused (OpenSSL 3.0 still reallocates its
+ * provider state inside each EVP_DigestInit_ex2; nothing to do about it here).
  */
 #include "verifier/ima.h"
 
@@ -60,7 +61,9 @@ struct ima_run {
 	EVP_MD *bank_md, *log_md;
 	size_t bank_len, log_len;
 	bool same_alg;
-	EVP_MD_CTX *ctx;
+	/* One context per algorithm: re-initialising a context with another
+	 * digest frees and reallocates its state on every call. */
+	EVP_MD_CTX *bank_ctx, *log_ctx;
 	uint8_t running[EVP_MAX_MD_SIZE];
 	bool found;
 	uint8_t *tmpl;   /* TEMPLATE_CAP bytes */
@@ -73,40 +76,38 @@ struct ima_run {
 /* ---- text helpers with Python's semantics ---- */
 
 /* Python's bytes.fromhex(): pairs of hex digits (either case), ASCII
- * whitespace allowed between pairs but not inside one. */
-static bool py_isspace(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
+ * whitespace allowed between pairs but not inside one. A table keeps this
+ * hot loop branch-light: it decodes every hex column of every line. */
+#define HEX_SPACE 17 /* entries hold digit + 1; 0 = not allowed */
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+static const uint8_t hex_table[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+	[' '] = HEX_SPACE, ['\t'] = HEX_SPACE, ['\n'] = HEX_SPACE,
+	['\v'] = HEX_SPACE, ['\f'] = HEX_SPACE, ['\r'] = HEX_SPACE,
+};
 
 static long py_fromhex(const char *s, size_t n, uint8_t *out)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, w = 0;
 
 	while (i < n) {
-		int hi, lo;
+		uint8_t hi = hex_table[u[i]], lo;
 
-		if (py_isspace((unsigned char)s[i])) {
+		if (hi == HEX_SPACE) {
 			i++;
 			continue;
 		}
 		if (i + 1 >= n)
 			return -1;
-		hi = hex_value((unsigned char)s[i]);
-		lo = hex_value((unsigned char)s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
+		lo = hex_table[u[i + 1]];
+		hi = (uint8_t)(hi - 1);
+		lo = (uint8_t)(lo - 1);
+		if ((hi | lo) & 0xf0)
+			return -1; /* not a digit (0 wraps to 255), or whitespace inside a pair */
 		out[w++] = (uint8_t)(hi << 4 | lo);
 		i += 2;
 	}
@@ -346,14 +347,13 @@ static int parse_line(struct ima_run *r, struct span line, struct ima_entry *e)
 
 /* ---- hashing ---- */
 
-static int hash2(struct ima_run *r, EVP_MD *md, const uint8_t *a, size_t a_len,
+static int hash2(struct ima_run *r, EVP_MD_CTX *ctx, EVP_MD *md, const uint8_t *a, size_t a_len,
 		 const uint8_t *b, size_t b_len, uint8_t *out)
 {
 	unsigned int len = 0;
 
-	if (EVP_DigestInit_ex2(r->ctx, md, NULL) != 1 || EVP_DigestUpdate(r->ctx, a, a_len) != 1 ||
-	    (b && EVP_DigestUpdate(r->ctx, b, b_len) != 1) ||
-	    EVP_DigestFinal_ex(r->ctx, out, &len) != 1) {
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, a, a_len) != 1 ||
+	    (b && EVP_DigestUpdate(ctx, b, b_len) != 1) || EVP_DigestFinal_ex(ctx, out, &len) != 1) {
 		r->internal_error = true;
 		return -1;
 	}
@@ -660,7 +660,7 @@ static void check_entry(struct ima_run *r, const struct ima_entry *e, const uint
 		return;
 
 	if (!r->same_alg || !bank_hash) {
-		if (hash2(r, r->log_md, r->tmpl, e->template_len, NULL, 0, log_hash) != 0)
+		if (hash2(r, r->log_ctx, r->log_md, r->tmpl, e->template_len, NULL, 0, log_hash) != 0)
 			return;
 		expected_hash = log_hash;
 	}
@@ -706,16 +706,19 @@ static void process_line(struct ima_run *r, struct span line)
 		return; /* not extended */
 	}
 	r->entries++;
+	/* The slot's cache miss then overlaps the hashing below. */
+	if (r->f && e.kind != TEMPLATE_IMA_BUF)
+		runtime_policy_prefetch(r->in->policy, RUNTIME_POLICY_DIGESTS, e.name.p, e.name.n);
 
 	/* Every parsed entry is extended, whatever its PCR column. */
 	if (e.column_len == r->log_len && all_bytes(e.column, e.column_len, 0)) {
 		memset(template_hash, 0xff, r->bank_len);
 	} else {
-		if (hash2(r, r->bank_md, r->tmpl, e.template_len, NULL, 0, template_hash) != 0)
+		if (hash2(r, r->bank_ctx, r->bank_md, r->tmpl, e.template_len, NULL, 0, template_hash) != 0)
 			return;
 		bank_hash = template_hash;
 	}
-	if (hash2(r, r->bank_md, r->running, r->bank_len, template_hash, r->bank_len, r->running) != 0)
+	if (hash2(r, r->bank_ctx, r->bank_md, r->running, r->bank_len, template_hash, r->bank_len, r->running) != 0)
 		return;
 	if (!r->found && r->in->pcr10_len == r->bank_len &&
 	    memcmp(r->running, r->in->pcr10, r->bank_len) == 0)
@@ -734,10 +737,11 @@ static int run_setup(struct ima_run *r, const struct ima_input *in, uint16_t log
 	r->in = in;
 	r->bank_md = EVP_MD_fetch(NULL, bank_name, NULL);
 	r->log_md = EVP_MD_fetch(NULL, log_name, NULL);
-	r->ctx = EVP_MD_CTX_new();
+	r->bank_ctx = EVP_MD_CTX_new();
+	r->log_ctx = EVP_MD_CTX_new();
 	r->tmpl = malloc(TEMPLATE_CAP);
 	r->column = malloc(COLUMN_CAP);
-	if (!r->bank_md || !r->log_md || !r->ctx || !r->tmpl || !r->column)
+	if (!r->bank_md || !r->log_md || !r->bank_ctx || !r->log_ctx || !r->tmpl || !r->column)
 		return -1;
 	r->bank_len = (size_t)EVP_MD_get_size(r->bank_md);
 	r->log_len = (size_t)EVP_MD_get_size(r->log_md);
@@ -754,7 +758,8 @@ static void run_cleanup(struct ima_run *r)
 	runtime_policy_matcher_free(r->matcher);
 	EVP_MD_free(r->bank_md);
 	EVP_MD_free(r->log_md);
-	EVP_MD_CTX_free(r->ctx);
+	EVP_MD_CTX_free(r->bank_ctx);
+	EVP_MD_CTX_free(r->log_ctx);
 	free(r->tmpl);
 	free(r->column);
 }
