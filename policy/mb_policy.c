@@ -51,6 +51,23 @@ out:
 	return p;
 }
 
+struct mb_policy *mb_policy_from_json(struct json_object *doc, char *err, size_t err_len)
+{
+	struct mb_policy *p;
+
+	if (!json_object_is_type(doc, json_type_object) && !json_object_is_type(doc, json_type_array)) {
+		snprintf(err, err_len, "the measured boot policy must be a JSON object");
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	p->doc = json_object_get(doc);
+	return p;
+}
+
 void mb_policy_free(struct mb_policy *p)
 {
 	if (!p)

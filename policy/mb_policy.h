@@ -13,6 +13,8 @@ struct json_object;
 struct mb_policy;
 
 struct mb_policy *mb_policy_parse(const char *text, size_t len, char *err, size_t err_len);
+/* From an already parsed JSON object (takes its own reference). */
+struct mb_policy *mb_policy_from_json(struct json_object *doc, char *err, size_t err_len);
 void mb_policy_free(struct mb_policy *p);
 
 /* {} or []: counts as a policy but turns measured-boot checks off (upstream). */

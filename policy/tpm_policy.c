@@ -218,23 +218,20 @@ static bool allowed(const struct pcr_rule *rule, const char *hex)
 	return false;
 }
 
-size_t tpm_policy_evaluate(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
-			   uint32_t consumed, struct failures *f)
+size_t tpm_policy_check_pcrs(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
+			     uint32_t which, struct failures *f)
 {
 	size_t before = f->count;
-	struct json_object *missing = json_object_new_array();
 
 	/* Rules are sorted by PCR, so failures come in ascending PCR order. */
 	for (size_t i = 0; i < p->count; i++) {
 		const struct pcr_rule *rule = &p->rules[i];
-		bool quoted = rule->pcr >= 0 && rule->pcr < TPM_PCR_COUNT &&
-			      (pcrs->quoted & (1u << rule->pcr));
+		bool wanted = rule->pcr >= 0 && rule->pcr < TPM_PCR_COUNT &&
+			      (pcrs->quoted & which & (1u << rule->pcr));
 		char hex[129], type[64];
 
-		if (!quoted)
+		if (!wanted)
 			continue;
-		if (consumed & (1u << rule->pcr))
-			continue; /* judged elsewhere (PCR 10: IMA), never by this list */
 		bytes_to_hex(pcrs->value[rule->pcr], pcrs->digest_size, hex);
 		if (allowed(rule, hex))
 			continue;
@@ -249,19 +246,33 @@ size_t tpm_policy_evaluate(const struct tpm_policy *p, const struct tpm_pcr_valu
 		snprintf(type, sizeof(type), "pcr_validation.invalid_pcr_%lld", rule->pcr);
 		failures_add_context(f, type, context);
 	}
+	return f->count - before;
+}
+
+size_t tpm_policy_check_missing(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
+				struct failures *f)
+{
+	struct json_object *missing = json_object_new_array();
+	struct json_object *context;
+
 	for (size_t i = 0; i < p->count; i++) {
 		long long pcr = p->rules[i].pcr;
 		if (!(pcr >= 0 && pcr < TPM_PCR_COUNT && (pcrs->quoted & (1u << pcr))))
 			json_object_array_add(missing, json_object_new_int64(pcr));
 	}
-	if (json_object_array_length(missing) > 0) {
-		struct json_object *context = json_object_new_object();
-		json_object_object_add(context, "context",
-				       json_object_new_string("PCRs are missing in quote"));
-		json_object_object_add(context, "data", missing);
-		failures_add_context(f, "pcr_validation.missing_pcrs", context);
-	} else {
+	if (json_object_array_length(missing) == 0) {
 		json_object_put(missing);
+		return 0;
 	}
-	return f->count - before;
+	context = json_object_new_object();
+	json_object_object_add(context, "context", json_object_new_string("PCRs are missing in quote"));
+	json_object_object_add(context, "data", missing);
+	failures_add_context(f, "pcr_validation.missing_pcrs", context);
+	return 1;
+}
+
+size_t tpm_policy_evaluate(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
+			   uint32_t consumed, struct failures *f)
+{
+	return tpm_policy_check_pcrs(p, pcrs, ~consumed, f) + tpm_policy_check_missing(p, pcrs, f);
 }

@@ -21,10 +21,16 @@ struct tpm_policy *tpm_policy_parse(const char *text, size_t len, char *err, siz
 struct tpm_policy *tpm_policy_from_json(struct json_object *doc, char *err, size_t err_len);
 void tpm_policy_free(struct tpm_policy *p);
 
-/* Steps 4-5 of §5: every quoted PCR not in `consumed` (PCRs judged elsewhere,
- * such as PCR 10 by IMA) that the policy lists must have an allowed value
- * (pcr_validation.invalid_pcr_N); every PCR the policy lists must have been
- * quoted (pcr_validation.missing_pcrs). Returns the failures added. */
+/* Every quoted PCR in `which` that the policy lists must have an allowed
+ * value (pcr_validation.invalid_pcr_N), in ascending PCR order. */
+size_t tpm_policy_check_pcrs(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
+			     uint32_t which, struct failures *f);
+/* Every PCR the policy lists must have been quoted (pcr_validation.missing_pcrs). */
+size_t tpm_policy_check_missing(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
+				struct failures *f);
+
+/* Steps 4-5 of §5 together: check_pcrs over the quoted PCRs not in
+ * `consumed` (judged elsewhere, like PCR 10 by IMA), then check_missing. */
 size_t tpm_policy_evaluate(const struct tpm_policy *p, const struct tpm_pcr_values *pcrs,
 			   uint32_t consumed, struct failures *f);
 

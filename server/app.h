@@ -9,6 +9,7 @@ struct db;
 struct policy_cache;
 struct policy_compile_context;
 struct admin_set;
+struct tpm_context;
 
 struct app {
 	const struct teev_config *config;
@@ -17,6 +18,7 @@ struct app {
 	struct policy_cache *policies;
 	const struct policy_compile_context *policy_ctx;
 	const struct admin_set *admins;
+	const struct tpm_context *tpm;
 };
 
 #endif

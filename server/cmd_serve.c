@@ -9,6 +9,7 @@
 #include "server/config.h"
 #include "server/http.h"
 #include "server/policy_keys.h"
+#include "server/tpm_evidence.h"
 #include "server/log.h"
 #include "verifier/kds.h"
 #include "verifier/snp_verify.h"
@@ -97,6 +98,7 @@ int cmd_serve(int argc, char **argv)
 	struct cert_store store;
 	struct admin_set admins;
 	struct policy_compile_context policy_ctx = {0};
+	struct tpm_context tpm = {0};
 	struct http_server *server = NULL;
 	struct app app = {0};
 	char err[1024];
@@ -228,6 +230,15 @@ int cmd_serve(int argc, char **argv)
 	app.db = db;
 	app.policies = policies;
 	app.policy_ctx = &policy_ctx;
+	tpm.policies = policies;
+	tpm.policy_ctx = &policy_ctx;
+	tpm.ignore_tomtou = config.ignore_tomtou_errors;
+	if (tpm_context_configure(&tpm, config.measured_boot_policy_name,
+				  config.measured_boot_evaluate, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	app.tpm = &tpm;
 	app.admins = &admins;
 	server = http_server_start(&app, err, sizeof(err));
 	if (!server) {

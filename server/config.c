@@ -52,6 +52,9 @@ static const struct option_def options[] = {
 	BOOL_OPT(offline),
 	BOOL_OPT(check_crl),
 	STR_OPT(runtime_policy_signing_keys),
+	STR_OPT(measured_boot_policy_name),
+	STR_OPT(measured_boot_evaluate),
+	BOOL_OPT(ignore_tomtou_errors),
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -78,6 +81,9 @@ void config_defaults(struct teev_config *c)
 	c->kds_backoff = 10;
 	c->offline = false;
 	c->check_crl = false;
+	snprintf(c->measured_boot_policy_name, sizeof(c->measured_boot_policy_name), "accept-all");
+	snprintf(c->measured_boot_evaluate, sizeof(c->measured_boot_evaluate), "once");
+	c->ignore_tomtou_errors = false;
 }
 
 static const struct option_def *find_option(const char *name)

@@ -37,6 +37,9 @@ struct teev_config {
 	bool offline;
 	bool check_crl;
 	char runtime_policy_signing_keys[CONFIG_PATH_MAX];
+	char measured_boot_policy_name[32];
+	char measured_boot_evaluate[16];
+	bool ignore_tomtou_errors;
 };
 
 void config_defaults(struct teev_config *c);

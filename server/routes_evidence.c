@@ -74,8 +74,7 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		};
 		tee_evidence_verify(&ctx, data, &verdict);
 	} else {
-		struct tpm_context ctx = {.policies = app->policies};
-		tpm_evidence_verify(&ctx, data, &verdict);
+		tpm_evidence_verify(app->tpm, data, &verdict);
 	}
 	reply->envelope = envelope_from_verdict(&verdict, &reply->code);
 	verdict_clear(&verdict);

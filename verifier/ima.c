@@ -653,11 +653,16 @@ static void check_entry(struct ima_run *r, const struct ima_entry *e, const uint
 	}
 
 	/* ToMToU / open-writers entries (all-zero column, extended as all-FF,
-	 * or all-FF already): content is not checked, and with Keylime's default
-	 * ignore_tomtou_errors=False nothing is reported. */
+	 * or all-FF already): content is not checked. Upstream's switch is
+	 * inverted: ignore_tomtou_errors=True is the setting that reports them. */
 	if (e->column_len == r->log_len &&
-	    (all_bytes(e->column, e->column_len, 0) || all_bytes(e->column, e->column_len, 0xff)))
+	    (all_bytes(e->column, e->column_len, 0) || all_bytes(e->column, e->column_len, 0xff))) {
+		if (r->in->ignore_tomtou) {
+			r->reported++;
+			failures_add(r->f, "ima.validation.tomtou", "hash validation was skipped");
+		}
 		return;
+	}
 
 	if (!r->same_alg || !bank_hash) {
 		if (hash2(r, r->log_ctx, r->log_md, r->tmpl, e->template_len, NULL, 0, log_hash) != 0)

@@ -7,6 +7,7 @@
 #ifndef TEEV_IMA_H
 #define TEEV_IMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,9 @@ struct ima_input {
 	const uint8_t (*extra_boot_aggregates)[64];
 	size_t n_extra_boot_aggregates;
 	size_t extra_boot_aggregate_len;
+	/* Keylime's ignore_tomtou_errors (default false). Upstream's logic is
+	 * inverted: true REPORTS ima.validation.tomtou for ToMToU entries. */
+	bool ignore_tomtou;
 };
 
 /* Replays and checks the list, appending failures to f in Keylime's order:
