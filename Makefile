@@ -3,7 +3,7 @@
 #   make            build build/teev
 #   make run        install missing packages, build, create a dev CA, serve
 #   make test       install missing packages, build, run unit + integration tests
-#   make asan       the test suite under AddressSanitizer + UBSan
+#   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
 
 CC ?= cc
 BUILD ?= build
@@ -31,7 +31,7 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcar
 SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
-.PHONY: all run test check deps deps-test clean asan tests
+.PHONY: all run test check deps deps-test clean asan ubsan tests
 # Keep object files of pattern-built tests: no rebuilds, and no "rm" after the summary.
 .SECONDARY:
 all: $(BUILD)/teev
@@ -95,6 +95,10 @@ asan:
 	$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
+ubsan:
+	$(MAKE) --no-print-directory BUILD=build-ubsan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=undefined" check
+
 deps:
 	sh deploy/install-deps.sh build
 
@@ -111,6 +115,11 @@ run: deps
 	$(BUILD)/teev serve --config config/verifier.conf
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-ubsan build-fuzz
+
+# Benchmarks (make bench, make soak) and fuzzing/lint (make fuzz, make lint)
+# live beside their code.
+-include bench/bench.mk
+-include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
