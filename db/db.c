@@ -40,6 +40,22 @@ static const char *const migrations[] = {
 	"  fetched_at INTEGER NOT NULL,"
 	"  next_update INTEGER,"
 	"  PRIMARY KEY (kind, product, lookup_key));",
+	/* 3: the verification log, one row per verdict */
+	"CREATE TABLE verifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"
+	"  client TEXT NOT NULL,"
+	"  evidence_type TEXT NOT NULL,"
+	"  evidence_sha256 TEXT NOT NULL,"
+	"  nonce TEXT NOT NULL,"
+	"  valid INTEGER NOT NULL,"
+	"  http_status INTEGER NOT NULL,"
+	"  failures TEXT NOT NULL,"
+	"  policy_name TEXT,"
+	"  policy_version INTEGER,"
+	"  claims TEXT NOT NULL);"
+	"CREATE INDEX verifications_time ON verifications (time_ms);"
+	"CREATE INDEX verifications_valid ON verifications (valid, time_ms);",
 };
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

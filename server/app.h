@@ -10,6 +10,9 @@ struct policy_cache;
 struct policy_compile_context;
 struct admin_set;
 struct tpm_context;
+struct metrics;
+struct verification_log;
+struct kds_client;
 
 struct app {
 	const struct teev_config *config;
@@ -19,6 +22,12 @@ struct app {
 	const struct policy_compile_context *policy_ctx;
 	const struct admin_set *admins;
 	const struct tpm_context *tpm;
+	struct metrics *metrics;        /* NULL: not counted */
+	struct verification_log *log;   /* NULL: verification log off */
+	struct kds_client *kds;         /* for metrics; NULL when offline */
+	/* 1 while serving; 0 once shutdown began (readyz answers 503). Written
+	 * by the main thread, read by others: an int accessed atomically. */
+	int ready;
 };
 
 #endif

@@ -7,7 +7,10 @@
 #include "server/cert_store_db.h"
 #include "server/commands.h"
 #include "server/config.h"
+#include "db/verification_log.h"
 #include "server/http.h"
+#include "server/metrics.h"
+#include "server/ops.h"
 #include "server/policy_keys.h"
 #include "server/tpm_evidence.h"
 #include "server/log.h"
@@ -17,6 +20,7 @@
 #include <curl/curl.h>
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +65,7 @@ static int check_tls_dir(const struct teev_config *c)
 	return -1;
 }
 
-static int wait_for_stop_signal(void)
+static int wait_for_signal(void)
 {
 	sigset_t set;
 	int sig = 0;
@@ -69,8 +73,28 @@ static int wait_for_stop_signal(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigwait(&set, &sig);
 	return sig;
+}
+
+/* SIGHUP: the TLS files are read again by a new listener on the same port;
+ * the old one stops accepting and finishes what it has. A failure keeps the
+ * old listener (and says why). */
+static struct http_server *reload_tls(struct app *app, struct http_server *old,
+				      unsigned shutdown_ms)
+{
+	char err[1024];
+	struct http_server *fresh = http_server_start(app, http_server_port(old), err, sizeof(err));
+
+	if (!fresh) {
+		log_error("SIGHUP: keeping the old TLS certificates: %s", err);
+		return old;
+	}
+	http_server_quiesce(old, shutdown_ms);
+	http_server_stop(old);
+	log_info("SIGHUP: TLS certificates reloaded");
+	return fresh;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -100,11 +124,15 @@ int cmd_serve(int argc, char **argv)
 	struct policy_compile_context policy_ctx = {0};
 	struct tpm_context tpm = {0};
 	struct http_server *server = NULL;
+	struct ops_server *ops = NULL;
+	struct metrics *metrics = NULL;
+	struct verification_log *vlog = NULL;
 	struct app app = {0};
 	char err[1024];
 	sigset_t set;
 	int opt;
 	int rc = 1;
+	bool log_level_from_flag = false;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
@@ -135,6 +163,7 @@ int cmd_serve(int argc, char **argv)
 				return 2;
 			}
 			log_set_level(level);
+			log_level_from_flag = true;
 			continue;
 		}
 		case 'h':
@@ -167,8 +196,22 @@ int cmd_serve(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	if (log_set_format(config.log_format)) {
+		fprintf(stderr, "teev serve: log_format must be text or json\n");
+		return 2;
+	}
+	if (!log_level_from_flag) {
+		enum log_level level;
+		if (log_parse_level(config.log_level, &level)) {
+			fprintf(stderr, "teev serve: log_level must be debug, info, warn or error\n");
+			return 2;
+		}
+		log_set_level(level);
+	}
 
 	if (db_open(config.database, &db, err, sizeof(err))) {
 		log_error("%s", err);
@@ -240,16 +283,56 @@ int cmd_serve(int argc, char **argv)
 	}
 	app.tpm = &tpm;
 	app.admins = &admins;
-	server = http_server_start(&app, err, sizeof(err));
+	app.kds = kds;
+	metrics = metrics_new();
+	app.metrics = metrics;
+	if (config.verification_log) {
+		struct verification_log_config lc = {
+			.database_path = config.database,
+			.queue_capacity = config.verification_log_queue,
+			.max_age_seconds = (int64_t)config.verification_log_max_age_days * 86400,
+			.max_records = (int64_t)config.verification_log_max_records,
+		};
+		vlog = verification_log_open(&lc, err, sizeof(err));
+		if (!vlog) {
+			log_error("%s", err);
+			goto out;
+		}
+		app.log = vlog;
+	}
+	server = http_server_start(&app, config.port, err, sizeof(err));
 	if (!server) {
 		log_error("%s", err);
 		goto out;
 	}
-	int sig = wait_for_stop_signal();
-	log_info("received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	if (config.ops_port) {
+		ops = ops_server_start(&app, config.ops_ip, config.ops_port, err, sizeof(err));
+		if (!ops) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	__atomic_store_n(&app.ready, 1, __ATOMIC_RELAXED);
+	for (;;) {
+		int sig = wait_for_signal();
+		if (sig == SIGHUP) {
+			server = reload_tls(&app, server, config.shutdown_timeout * 1000);
+			continue;
+		}
+		log_info("received %s, stopping (finishing requests for up to %u s)",
+			 sig == SIGINT ? "SIGINT" : "SIGTERM", config.shutdown_timeout);
+		break;
+	}
+	/* Graceful stop: not ready, no new connections, finish in-flight
+	 * requests, then write every queued verdict before exiting. */
+	__atomic_store_n(&app.ready, 0, __ATOMIC_RELAXED);
+	http_server_quiesce(server, config.shutdown_timeout * 1000);
 	rc = 0;
 out:
 	http_server_stop(server);
+	ops_server_stop(ops);
+	verification_log_close(vlog);
+	metrics_free(metrics);
 	policy_cache_free(policies);
 	policy_context_clear(&policy_ctx);
 	snp_verifier_free(&snp);

@@ -3,6 +3,7 @@
  * Exit 0 valid, 1 invalid, 2 bad usage or unreadable input. */
 #include "server/commands.h"
 #include "server/config.h"
+#include "server/timefmt.h"
 #include "verifier/b64.h"
 #include "verifier/bytes.h"
 #include "verifier/snp_certs_buf.h"
@@ -72,40 +73,6 @@ static uint8_t *certificate_as_der(uint8_t *data, size_t len, size_t *der_len)
 		memcpy(copy, der, (size_t)n);
 	OPENSSL_free(der);
 	return copy;
-}
-
-/* RFC 3339: 2025-06-01T12:00:00Z, optional fraction, Z or +HH:MM / -HH:MM. */
-static int parse_rfc3339(const char *text, time_t *out)
-{
-	struct tm tm = {0};
-	const char *p = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-	long offset = 0;
-
-	if (!p)
-		return -1;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hours, minutes;
-		char sign = *p;
-		if (sscanf(p + 1, "%2d:%2d", &hours, &minutes) != 2 || hours > 23 || minutes > 59)
-			return -1;
-		offset = (hours * 60L + minutes) * 60L * (sign == '+' ? 1 : -1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	*out = timegm(&tm) - offset;
-	return 0;
 }
 
 static int decode_arg(const char *name, const char *text, enum b64_alphabet alphabet,

@@ -9,6 +9,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 /* Loads defaults, then the config file (explicit path, else $TEEV_CONFIG if
  * set), then TEEV_* variables. Shared by serve and verify. */

@@ -52,6 +52,16 @@ static const struct option_def options[] = {
 	BOOL_OPT(offline),
 	BOOL_OPT(check_crl),
 	STR_OPT(runtime_policy_signing_keys),
+	STR_OPT(ops_ip),
+	UINT_OPT(ops_port, 0, 65535),
+	BOOL_OPT(verification_log),
+	UINT_OPT(verification_log_queue, 1, 1000000),
+	UINT_OPT(verification_log_max_age_days, 0, 36500),
+	{"verification_log_max_records", OPT_SIZE, offsetof(struct teev_config, verification_log_max_records),
+	 sizeof(unsigned long long), 0, 1ull << 40},
+	UINT_OPT(shutdown_timeout, 0, 3600),
+	STR_OPT(log_format),
+	STR_OPT(log_level),
 	STR_OPT(measured_boot_policy_name),
 	STR_OPT(measured_boot_evaluate),
 	BOOL_OPT(ignore_tomtou_errors),
@@ -81,6 +91,15 @@ void config_defaults(struct teev_config *c)
 	c->kds_backoff = 10;
 	c->offline = false;
 	c->check_crl = false;
+	snprintf(c->ops_ip, sizeof(c->ops_ip), "127.0.0.1");
+	c->ops_port = 0;
+	c->verification_log = true;
+	c->verification_log_queue = 4096;
+	c->verification_log_max_age_days = 0;
+	c->verification_log_max_records = 0;
+	c->shutdown_timeout = 10;
+	snprintf(c->log_format, sizeof(c->log_format), "text");
+	snprintf(c->log_level, sizeof(c->log_level), "info");
 	snprintf(c->measured_boot_policy_name, sizeof(c->measured_boot_policy_name), "accept-all");
 	snprintf(c->measured_boot_evaluate, sizeof(c->measured_boot_evaluate), "once");
 	c->ignore_tomtou_errors = false;

@@ -37,6 +37,15 @@ struct teev_config {
 	bool offline;
 	bool check_crl;
 	char runtime_policy_signing_keys[CONFIG_PATH_MAX];
+	char ops_ip[64];
+	unsigned ops_port;
+	bool verification_log;
+	unsigned verification_log_queue;
+	unsigned verification_log_max_age_days;
+	unsigned long long verification_log_max_records;
+	unsigned shutdown_timeout;
+	char log_format[8];
+	char log_level[8];
 	char measured_boot_policy_name[32];
 	char measured_boot_evaluate[16];
 	bool ignore_tomtou_errors;

@@ -5,6 +5,7 @@
 #include "server/config.h"
 #include "server/envelope.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/routes.h"
 #include "verifier/bytes.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* TLS 1.3 and 1.2 only; GnuTLS's NORMAL set otherwise. */
@@ -30,6 +32,10 @@ struct http_server {
 	struct app *app;
 	char *key_pem, *cert_pem, *trust_pem;
 	unsigned port;
+	/* Requests between their first call and their completion (atomic). */
+	int in_flight;
+	/* Numbers requests for the log (atomic). */
+	unsigned long long next_request_id;
 };
 
 /* Per TCP connection: the client-certificate verdict, computed once. */
@@ -47,6 +53,8 @@ struct request_state {
 	size_t len, cap;
 	bool too_large;
 	bool answered; /* a response was queued before the body */
+	struct timespec started;
+	unsigned long long id;
 };
 
 static char *read_pem_file(const char *path, char *err, size_t err_len)
@@ -209,15 +217,41 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection,
 	return rc;
 }
 
-static enum MHD_Result answer_now(struct MHD_Connection *connection, struct request_state *rs,
-				  struct route_reply *reply)
+/* One line per request: id, client, method, route, status, duration, verdict. */
+static void log_request(struct http_server *server, const struct request_state *rs,
+			const char *method, const char *url, const char *client,
+			const struct route_reply *reply)
+{
+	struct timespec now;
+	double seconds;
+	char route[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seconds = (double)(now.tv_sec - rs->started.tv_sec) +
+		  (double)(now.tv_nsec - rs->started.tv_nsec) / 1e9;
+	metrics_route_label(url, route, sizeof(route));
+	if (server->app->metrics)
+		metrics_request(server->app->metrics, route, reply->code, seconds);
+	log_access(rs->id, client, method, url, reply->code, seconds * 1000.0, reply->verdict);
+}
+
+static enum MHD_Result answer_now(struct http_server *server, struct MHD_Connection *connection,
+				  struct request_state *rs, const char *method, const char *url,
+				  const char *client, struct route_reply *reply)
 {
 	enum MHD_Result rc = send_reply(connection, reply);
 
+	log_request(server, rs, method, url, client, reply);
 	json_object_put(reply->envelope);
 	reply->envelope = NULL;
 	rs->answered = true;
 	return rc;
+}
+
+/* Query arguments for handlers (GET /verifications?since=...). */
+static const char *query_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static bool append_body(struct request_state *rs, const char *data, size_t n, size_t limit)
@@ -268,9 +302,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		const char *length_header;
 
 		rs = calloc(1, sizeof(*rs));
-		if (!rs || !cs)
+		if (!rs || !cs) {
+			free(rs);
 			return MHD_NO;
+		}
 		*con_cls = rs;
+		clock_gettime(CLOCK_MONOTONIC, &rs->started);
+		rs->id = __atomic_add_fetch(&server->next_request_id, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&server->in_flight, 1, __ATOMIC_RELAXED);
 
 		if (!cs->checked)
 			check_client_certificate(connection, cs);
@@ -278,10 +317,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 			log_info("refused %s %s: %s", method, url, cs->refusal);
 			reply.code = cs->refusal_code;
 			reply.envelope = envelope_error(cs->refusal_code, cs->refusal);
-			return answer_now(connection, rs, &reply);
+			return answer_now(server, connection, rs, method, url, "", &reply);
 		}
 		if (route_reject_early(&req, &reply))
-			return answer_now(connection, rs, &reply);
+			return answer_now(server, connection, rs, method, url, cs->client, &reply);
 		length_header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (length_header && strtoull(length_header, NULL, 10) > config->max_upload_size) {
@@ -291,7 +330,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 				 length_header, config->max_upload_size);
 			reply.code = 413;
 			reply.envelope = envelope_error(413, message);
-			return answer_now(connection, rs, &reply);
+			return answer_now(server, connection, rs, method, url, cs->client, &reply);
 		}
 		return MHD_YES;
 	}
@@ -306,6 +345,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		return MHD_YES;
 	}
 
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct connection_state *cs = info ? info->socket_context : NULL;
+
 	if (rs->too_large) {
 		char message[128];
 		snprintf(message, sizeof(message), "request body exceeds max_upload_size (%llu bytes)",
@@ -313,30 +356,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		reply.code = 413;
 		reply.envelope = envelope_error(413, message);
 	} else {
-		const union MHD_ConnectionInfo *info =
-			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		const struct connection_state *cs = info ? info->socket_context : NULL;
-
 		req.body = rs->body ? rs->body : "";
 		req.body_len = rs->len;
 		req.client = cs ? cs->client : "";
 		req.client_fingerprint = cs ? cs->fingerprint : "";
+		req.arg = query_arg;
+		req.arg_ctx = connection;
 		route_request(server->app, &req, &reply);
 	}
-	return answer_now(connection, rs, &reply);
+	return answer_now(server, connection, rs, method, url, cs ? cs->client : "", &reply);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *server = cls;
 	struct request_state *rs = *con_cls;
-	(void)cls;
 	(void)connection;
 	(void)toe;
 	if (rs) {
 		free(rs->body);
 		free(rs);
 		*con_cls = NULL;
+		__atomic_sub_fetch(&server->in_flight, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -373,7 +415,7 @@ static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *
 	return -1;
 }
 
-struct http_server *http_server_start(struct app *app, char *err, size_t err_len)
+struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
 {
 	const struct teev_config *c = app->config;
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -381,7 +423,7 @@ struct http_server *http_server_start(struct app *app, char *err, size_t err_len
 	char path[CONFIG_PATH_MAX * 2];
 	struct sockaddr_storage addr;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
-			 MHD_USE_EPOLL;
+			 MHD_USE_EPOLL | MHD_USE_ITC;
 	unsigned threads = c->threads;
 	const union MHD_DaemonInfo *info;
 
@@ -406,7 +448,7 @@ struct http_server *http_server_start(struct app *app, char *err, size_t err_len
 		snprintf(err, err_len, "trusted_client_ca names no file");
 		goto fail;
 	}
-	if (bind_address(c->ip, c->port, &addr, &flags)) {
+	if (bind_address(c->ip, port, &addr, &flags)) {
 		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
 		goto fail;
 	}
@@ -415,7 +457,7 @@ struct http_server *http_server_start(struct app *app, char *err, size_t err_len
 		threads = cores > 0 ? (unsigned)cores : 1;
 	}
 	s->daemon = MHD_start_daemon(
-		flags, (uint16_t)c->port, NULL, NULL, on_request, s,
+		flags, (uint16_t)port, NULL, NULL, on_request, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
@@ -426,17 +468,20 @@ struct http_server *http_server_start(struct app *app, char *err, size_t err_len
 		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		/* SO_REUSEPORT: a reload (SIGHUP) binds a new listener on the same
+		 * port before the old one drains. */
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, err_len,
 			 "cannot listen on %s port %u with TLS (address in use, or a bad key/certificate in %s)",
-			 c->ip, c->port, c->tls_dir);
+			 c->ip, port, c->tls_dir);
 		goto fail;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : c->port;
+	s->port = info ? info->port : port;
 	log_info("teev listening on https://%s%s%s:%u/ (mTLS, %u threads, client CA %s)",
 		 strchr(c->ip, ':') ? "[" : "", c->ip, strchr(c->ip, ':') ? "]" : "", s->port,
 		 threads, c->trusted_client_ca);
@@ -450,6 +495,24 @@ fail:
 unsigned http_server_port(const struct http_server *s)
 {
 	return s->port;
+}
+
+void http_server_quiesce(struct http_server *s, unsigned deadline_ms)
+{
+	MHD_socket listener;
+
+	if (!s || !s->daemon)
+		return;
+	/* Stop accepting; connections already open finish their requests. */
+	listener = MHD_quiesce_daemon(s->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	for (unsigned waited = 0; waited < deadline_ms; waited += 10) {
+		if (__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED) == 0)
+			break;
+		struct timespec tick = {0, 10 * 1000000L};
+		nanosleep(&tick, NULL);
+	}
 }
 
 void http_server_stop(struct http_server *s)

@@ -13,9 +13,14 @@
 struct app;
 struct http_server;
 
-struct http_server *http_server_start(struct app *app, char *err, size_t err_len);
+/* Reads the TLS files named by the configuration and listens on port (the
+ * configured one, or the one a previous listener bound, for a reload). */
+struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len);
 /* The port actually bound (useful when the configured port is 0). */
 unsigned http_server_port(const struct http_server *s);
+/* Stops accepting new connections and waits (up to deadline_ms) for the
+ * requests in flight to finish: the first half of a graceful stop. */
+void http_server_quiesce(struct http_server *s, unsigned deadline_ms);
 void http_server_stop(struct http_server *s);
 
 #endif

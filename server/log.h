@@ -7,6 +7,12 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 
 void log_set_level(enum log_level level);
 int log_parse_level(const char *text, enum log_level *out);
+/* "text" (default) or "json" (one JSON object per line). */
+int log_set_format(const char *format);
+
+/* The access log: one line per request. verdict may be NULL. */
+void log_access(unsigned long long id, const char *client, const char *method, const char *path,
+		int status, double milliseconds, const char *verdict);
 void log_message(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_message(LOG_LEVEL_DEBUG, __VA_ARGS__)

@@ -14,6 +14,7 @@ static void usage(FILE *out)
 		"  verify   check one SEV-SNP report offline, with the server's code\n"
 		"  certs    create a development CA folder in Keylime's layout (certs init DIR)\n"
 		"  policy   list, show, add, replace, delete or validate stored policies\n"
+		"  log      list or show recorded verdicts (the verification log)\n"
 		"  version  print the version\n"
 		"\n"
 		"`teev <command> --help` describes each command's options.\n");
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 		return cmd_certs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)
 		return cmd_policy(argc - 1, argv + 1);
+	if (strcmp(argv[1], "log") == 0)
+		return cmd_log(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("teev %s\n", TEEV_VERSION);
 		return 0;

@@ -19,7 +19,8 @@ static const char *const supported_versions[] = {"2.4", "2.5"};
 /* Nesting deeper than this is refused before any handler sees the document. */
 #define JSON_MAX_DEPTH 64
 
-enum route_kind { ROUTE_NONE, ROUTE_VERSION, ROUTE_VERIFY_EVIDENCE, ROUTE_POLICY };
+enum route_kind { ROUTE_NONE, ROUTE_VERSION, ROUTE_VERIFY_EVIDENCE, ROUTE_POLICY,
+		  ROUTE_VERIFICATIONS };
 
 struct parsed_path {
 	enum route_kind kind;
@@ -75,7 +76,8 @@ static void parse_path(const char *path, struct parsed_path *out)
 			return;
 		memcpy(out->collection, rest, len);
 		out->collection[len] = '\0';
-		if (!policy_kind_by_collection(out->collection))
+		bool log = strcmp(out->collection, "verifications") == 0;
+		if (!log && !policy_kind_by_collection(out->collection))
 			return;
 		if (slash) {
 			if (strlen(slash + 1) >= sizeof(out->name) || strchr(slash + 1, '/'))
@@ -84,7 +86,7 @@ static void parse_path(const char *path, struct parsed_path *out)
 			if (out->name[0] == '\0')
 				return;
 		}
-		out->kind = ROUTE_POLICY;
+		out->kind = log ? ROUTE_VERIFICATIONS : ROUTE_POLICY;
 	}
 	if (strcmp(out->version, "2") == 0)
 		snprintf(out->version, sizeof(out->version), "%s", CURRENT_VERSION);
@@ -153,6 +155,13 @@ bool route_reject_early(const struct route_request *req, struct route_reply *rep
 		reply_error(reply, 405, "method %s is not allowed on /verify/evidence (use POST)",
 			    req->method);
 		reply->allow = "POST";
+		return true;
+	case ROUTE_VERIFICATIONS:
+		if (method_is(req, "GET"))
+			return false;
+		reply_error(reply, 405, "method %s is not allowed on %s (use GET)", req->method,
+			    req->path);
+		reply->allow = "GET";
 		return true;
 	case ROUTE_POLICY: {
 		const char *allowed = policy_route_allowed(path.name[0] ? path.name : NULL);
@@ -243,6 +252,9 @@ void route_request(struct app *app, const struct route_request *req, struct rout
 	case ROUTE_POLICY:
 		handle_policy_route(app, req, path.collection, path.name[0] ? path.name : NULL,
 				    reply);
+		break;
+	case ROUTE_VERIFICATIONS:
+		handle_verifications(app, req, path.name[0] ? path.name : NULL, reply);
 		break;
 	case ROUTE_NONE:
 		reply_error(reply, 404, "no such endpoint: %s", req->path);

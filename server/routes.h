@@ -18,12 +18,16 @@ struct route_request {
 	size_t body_len;
 	const char *client;             /* subject of the verified client certificate */
 	const char *client_fingerprint; /* SHA-256 of its DER, lower-case hex */
+	/* Query arguments ("?since=..."): arg(arg_ctx, name) or NULL. */
+	const char *(*arg)(void *ctx, const char *name);
+	void *arg_ctx;
 };
 
 struct route_reply {
 	int code;
 	struct json_object *envelope; /* owned by the caller after return */
 	const char *allow;            /* Allow header for 405, else NULL */
+	const char *verdict;          /* for the request log: "pass", "fail", ... or NULL */
 };
 
 /* Decides, before any body is read, whether the request can only get an

@@ -1,5 +1,6 @@
 /* routes_evidence.c - POST /vX.Y/verify/evidence: Keylime's one-shot API. */
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/config.h"
 #include "server/envelope.h"
 #include "server/routes_internal.h"
@@ -77,6 +78,8 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		tpm_evidence_verify(app->tpm, data, &verdict);
 	}
 	reply->envelope = envelope_from_verdict(&verdict, &reply->code);
+	reply->verdict = audit_result(&verdict);
+	audit_verdict(app, req, type_text, data, &verdict, reply->code);
 	verdict_clear(&verdict);
 out:
 	json_object_put(doc);

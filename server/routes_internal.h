@@ -22,6 +22,10 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 /* /vX.Y/<collection>[/<name>] for a stored-policy kind. */
 void handle_policy_route(struct app *app, const struct route_request *req,
 			 const char *collection, const char *name, struct route_reply *reply);
+/* GET /vX.Y/verifications[/ID]: the verification log (admins only). */
+void handle_verifications(struct app *app, const struct route_request *req, const char *id,
+			  struct route_reply *reply);
+
 /* The methods a policy path allows, for 405 answers. */
 const char *policy_route_allowed(const char *name);
 

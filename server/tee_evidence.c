@@ -180,6 +180,8 @@ static void appraise(const struct tee_context *ctx, const char *name,
 	switch (policy_cache_get(ctx->policies, &kind->ops, name, &ref, err, sizeof(err))) {
 	case POLICY_FOUND:
 		snp_policy_evaluate(ref.compiled, result, &out->failures);
+		snprintf(out->policy_name, sizeof(out->policy_name), "%s", ref.name);
+		out->policy_version = ref.version;
 		*decided_by = json_object_new_object();
 		json_object_object_add(*decided_by, "name", json_object_new_string(ref.name));
 		json_object_object_add(*decided_by, "version", json_object_new_int64(ref.version));

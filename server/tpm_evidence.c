@@ -174,6 +174,11 @@ static int select_stored(const struct tpm_context *ctx, struct json_object *name
 	switch (policy_cache_get(ctx->policies, &s->kind->ops, name, &s->ref, err, sizeof(err))) {
 	case POLICY_FOUND:
 		s->compiled = s->ref.compiled;
+		if (!out->policy_name[0]) {
+			snprintf(out->policy_name, sizeof(out->policy_name), "%s:%s", s->kind->cli_name,
+				 s->ref.name);
+			out->policy_version = s->ref.version;
+		}
 		return 0;
 	case POLICY_MISSING:
 		failures_add(&out->failures, "default.missing_policy", "no stored %s policy named \"%s\"",

@@ -23,6 +23,10 @@ struct verdict {
 	struct json_object *claims; /* owned; NULL means {} */
 	/* Extra result members for the offline CLI (e.g. freshness skipped). */
 	int freshness_checked;
+	/* The stored policy that decided, for the verification log ("" when
+	 * none or inline). */
+	char policy_name[160];
+	long long policy_version;
 };
 
 void verdict_init(struct verdict *v);

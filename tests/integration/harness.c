@@ -1,7 +1,10 @@
 /* harness.c - run the real server and talk to it (see harness.h). */
 #include "tests/integration/harness.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -194,6 +197,45 @@ int harness_start(struct teev_server *s, const char *extra_config)
 		return -1;
 	}
 	return 0;
+}
+
+int harness_terminate(struct teev_server *s)
+{
+	int status = 0;
+	int rc = -1;
+
+	if (s->pid <= 0)
+		return -1;
+	kill(s->pid, SIGTERM);
+	for (int i = 0; i < 3000; i++) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			break;
+		}
+		sleep_ms(10);
+	}
+	if (rc == -1) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, &status, 0);
+	}
+	s->pid = 0;
+	return rc;
+}
+
+unsigned harness_free_port(void)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port = 0;
+
+	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&addr, &len) == 0)
+		port = ntohs(addr.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
 }
 
 int harness_kill_and_restart(struct teev_server *s)

@@ -40,6 +40,11 @@ struct http_result {
 int harness_start(struct teev_server *s, const char *extra_config);
 /* SIGTERM, wait, and remove the folder. Returns the exit status (0 = clean). */
 int harness_stop(struct teev_server *s);
+/* SIGTERM and wait, keeping the folder (database, log) for inspection.
+ * Returns the exit status (0 = clean stop). */
+int harness_terminate(struct teev_server *s);
+/* A TCP port that was free a moment ago on 127.0.0.1. */
+unsigned harness_free_port(void);
 /* SIGKILL without cleaning up, then start again on the same folder and
  * database (a new port). Returns 0 when the new process serves. */
 int harness_kill_and_restart(struct teev_server *s);

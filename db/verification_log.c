@@ -1,0 +1,331 @@
+/* verification_log.c - queued, batched, durable verdict records (see verification_log.h). */
+#include "db/verification_log.h"
+
+#include "db/db.h"
+#include "db/db_internal.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH_MAX 256
+#define PRUNE_EVERY_MS 60000
+
+struct verification_log {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stopping;
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	struct verification_log_config cfg;
+	/* Ring buffer of queued records. */
+	struct verification_record *queue;
+	size_t capacity, head, count;
+	struct verification_log_stats stats;
+};
+
+void verification_record_clear(struct verification_record *r)
+{
+	free(r->failures);
+	free(r->claims);
+	memset(r, 0, sizeof(*r));
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void bind_record(sqlite3_stmt *s, const struct verification_record *r)
+{
+	sqlite3_bind_int64(s, 1, r->time_ms);
+	sqlite3_bind_text(s, 2, r->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->evidence_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->evidence_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->nonce, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, r->valid);
+	sqlite3_bind_int(s, 7, r->http_status);
+	sqlite3_bind_text(s, 8, r->failures ? r->failures : "[]", -1, SQLITE_STATIC);
+	if (r->policy_name[0]) {
+		sqlite3_bind_text(s, 9, r->policy_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 10, r->policy_version);
+	} else {
+		sqlite3_bind_null(s, 9);
+		sqlite3_bind_null(s, 10);
+	}
+	sqlite3_bind_text(s, 11, r->claims ? r->claims : "{}", -1, SQLITE_STATIC);
+}
+
+/* Writes a batch in one transaction: one fsync for many verdicts. */
+static void write_batch(struct verification_log *log, struct verification_record *batch, size_t n)
+{
+	size_t written = 0;
+	bool ok = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		bind_record(log->insert, &batch[i]);
+		ok = sqlite3_step(log->insert) == SQLITE_DONE;
+		sqlite3_reset(log->insert);
+		sqlite3_clear_bindings(log->insert);
+		written += ok;
+	}
+	if (ok)
+		ok = sqlite3_exec(log->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok)
+		sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_lock(&log->lock);
+	if (ok)
+		log->stats.written += n;
+	else
+		log->stats.write_errors += n;
+	pthread_mutex_unlock(&log->lock);
+	for (size_t i = 0; i < n; i++)
+		verification_record_clear(&batch[i]);
+	(void)written;
+}
+
+static void prune(struct verification_log *log)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (log->cfg.max_age_seconds > 0 &&
+	    sqlite3_prepare_v2(log->db, "DELETE FROM verifications WHERE time_ms < ?1", -1, &s,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, now_ms() - log->cfg.max_age_seconds * 1000);
+		sqlite3_step(s);
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (log->cfg.max_records > 0 &&
+	    sqlite3_prepare_v2(log->db,
+			       "DELETE FROM verifications WHERE id <= (SELECT id FROM verifications "
+			       "ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, log->cfg.max_records);
+		sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+}
+
+static void *writer(void *arg)
+{
+	struct verification_log *log = arg;
+	struct verification_record *batch = calloc(BATCH_MAX, sizeof(*batch));
+	int64_t last_prune = 0;
+
+	if (!batch)
+		return NULL;
+	for (;;) {
+		size_t n = 0;
+		bool stop;
+
+		pthread_mutex_lock(&log->lock);
+		if (log->count == 0 && !log->stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&log->wake, &log->lock, &until);
+		}
+		while (n < BATCH_MAX && log->count > 0) {
+			batch[n++] = log->queue[log->head];
+			memset(&log->queue[log->head], 0, sizeof(log->queue[0]));
+			log->head = (log->head + 1) % log->capacity;
+			log->count--;
+		}
+		/* Stop only once the queue is empty: a clean shutdown loses nothing. */
+		stop = log->stopping && log->count == 0;
+		pthread_mutex_unlock(&log->lock);
+
+		if (n)
+			write_batch(log, batch, n);
+		if (now_ms() - last_prune > PRUNE_EVERY_MS) {
+			prune(log);
+			last_prune = now_ms();
+		}
+		if (stop && n == 0)
+			break;
+	}
+	free(batch);
+	return NULL;
+}
+
+struct verification_log *verification_log_open(const struct verification_log_config *cfg,
+					       char *err, size_t err_len)
+{
+	struct verification_log *log = calloc(1, sizeof(*log));
+
+	if (!log) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	log->cfg = *cfg;
+	log->capacity = cfg->queue_capacity ? cfg->queue_capacity : 1;
+	log->queue = calloc(log->capacity, sizeof(*log->queue));
+	pthread_mutex_init(&log->lock, NULL);
+	pthread_cond_init(&log->wake, NULL);
+	if (!log->queue ||
+	    sqlite3_open_v2(cfg->database_path, &log->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "verification log: cannot open %s: %s", cfg->database_path,
+			 log->db ? sqlite3_errmsg(log->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(log->db, 5000);
+	sqlite3_exec(log->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(log->db,
+			       "INSERT INTO verifications (time_ms, client, evidence_type, evidence_sha256,"
+			       " nonce, valid, http_status, failures, policy_name, policy_version, claims)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			       -1, &log->insert, NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "verification log: %s", sqlite3_errmsg(log->db));
+		goto fail;
+	}
+	if (pthread_create(&log->thread, NULL, writer, log) != 0) {
+		snprintf(err, err_len, "verification log: cannot start the writer thread");
+		goto fail;
+	}
+	return log;
+fail:
+	sqlite3_finalize(log->insert);
+	sqlite3_close(log->db);
+	free(log->queue);
+	free(log);
+	return NULL;
+}
+
+void verification_log_close(struct verification_log *log)
+{
+	if (!log)
+		return;
+	pthread_mutex_lock(&log->lock);
+	log->stopping = true;
+	pthread_cond_signal(&log->wake);
+	pthread_mutex_unlock(&log->lock);
+	pthread_join(log->thread, NULL);
+	for (size_t i = 0; i < log->capacity; i++)
+		verification_record_clear(&log->queue[i]);
+	sqlite3_finalize(log->insert);
+	sqlite3_close(log->db);
+	pthread_cond_destroy(&log->wake);
+	pthread_mutex_destroy(&log->lock);
+	free(log->queue);
+	free(log);
+}
+
+bool verification_log_append(struct verification_log *log, struct verification_record *r)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&log->lock);
+	log->stats.appended++;
+	if (log->count < log->capacity && !log->stopping) {
+		log->queue[(log->head + log->count) % log->capacity] = *r;
+		log->count++;
+		queued = true;
+		pthread_cond_signal(&log->wake);
+	} else {
+		log->stats.dropped++;
+	}
+	pthread_mutex_unlock(&log->lock);
+	if (queued)
+		memset(r, 0, sizeof(*r)); /* the queue owns the strings now */
+	else
+		verification_record_clear(r);
+	return queued;
+}
+
+void verification_log_stats(struct verification_log *log, struct verification_log_stats *out)
+{
+	pthread_mutex_lock(&log->lock);
+	*out = log->stats;
+	out->queued = log->count;
+	pthread_mutex_unlock(&log->lock);
+}
+
+static struct json_object *row_json(sqlite3_stmt *s)
+{
+	struct json_object *o = json_object_new_object();
+	const char *failures = (const char *)sqlite3_column_text(s, 8);
+	const char *claims = (const char *)sqlite3_column_text(s, 11);
+	time_t seconds = (time_t)(sqlite3_column_int64(s, 1) / 1000);
+	struct tm tm;
+	char stamp[40];
+
+	gmtime_r(&seconds, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03lldZ",
+		 (long long)(sqlite3_column_int64(s, 1) % 1000));
+	json_object_object_add(o, "id", json_object_new_int64(sqlite3_column_int64(s, 0)));
+	json_object_object_add(o, "time", json_object_new_string(stamp));
+	json_object_object_add(o, "client", json_object_new_string((const char *)sqlite3_column_text(s, 2)));
+	json_object_object_add(o, "evidence_type",
+			       json_object_new_string((const char *)sqlite3_column_text(s, 3)));
+	json_object_object_add(o, "evidence_sha256",
+			       json_object_new_string((const char *)sqlite3_column_text(s, 4)));
+	json_object_object_add(o, "nonce", json_object_new_string((const char *)sqlite3_column_text(s, 5)));
+	json_object_object_add(o, "valid", json_object_new_boolean(sqlite3_column_int(s, 6)));
+	json_object_object_add(o, "http_status", json_object_new_int(sqlite3_column_int(s, 7)));
+	json_object_object_add(o, "failures", json_tokener_parse(failures ? failures : "[]"));
+	if (sqlite3_column_type(s, 9) != SQLITE_NULL) {
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "name",
+				       json_object_new_string((const char *)sqlite3_column_text(s, 9)));
+		json_object_object_add(p, "version", json_object_new_int64(sqlite3_column_int64(s, 10)));
+		json_object_object_add(o, "policy", p);
+	}
+	json_object_object_add(o, "claims", json_tokener_parse(claims ? claims : "{}"));
+	return o;
+}
+
+#define COLUMNS "id, time_ms, client, evidence_type, evidence_sha256, nonce, valid, http_status," \
+		" failures, policy_name, policy_version, claims"
+
+struct json_object *verification_log_query(struct db *db, const struct verification_query *q,
+					   char *err, size_t err_len)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *s = NULL;
+	struct json_object *list;
+
+	if (sqlite3_prepare_v2(h,
+			       "SELECT " COLUMNS " FROM verifications WHERE time_ms >= ?1 AND"
+			       " (?2 < 0 OR valid = ?2) ORDER BY id DESC LIMIT ?3",
+			       -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "reading the verification log: %s", sqlite3_errmsg(h));
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, q->since_ms);
+	sqlite3_bind_int(s, 2, q->valid);
+	sqlite3_bind_int64(s, 3, q->limit > 0 ? q->limit : 100);
+	list = json_object_new_array();
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_object_array_add(list, row_json(s));
+	sqlite3_finalize(s);
+	return list;
+}
+
+struct json_object *verification_log_get(struct db *db, int64_t id, char *err, size_t err_len)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *s = NULL;
+	struct json_object *o = NULL;
+
+	err[0] = '\0';
+	if (sqlite3_prepare_v2(h, "SELECT " COLUMNS " FROM verifications WHERE id = ?1", -1, &s,
+			       NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "reading the verification log: %s", sqlite3_errmsg(h));
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		o = row_json(s);
+	sqlite3_finalize(s);
+	return o;
+}

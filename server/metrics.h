@@ -1,0 +1,38 @@
+/* metrics.h - counters for Prometheus (GET /metrics on the operations
+ * listener). Updated by request threads, so every update takes a short
+ * lock; label sets are bounded (unknown routes and failure ids beyond the
+ * table fold into "other") so an attacker cannot grow memory. */
+#ifndef TEEV_METRICS_H
+#define TEEV_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct metrics;
+struct failures;
+
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+
+/* route: the path with version and names removed ("/verify/evidence",
+ * "/teepolicies", "/version"); see metrics_route_label(). */
+void metrics_request(struct metrics *m, const char *route, int status, double seconds);
+/* type "tee"/"tpm"; result "pass", "fail", "bad_input" or "error". */
+void metrics_verdict(struct metrics *m, const char *type, const char *result,
+		     const struct failures *f);
+
+/* The label for a request path: "/v2.5/teepolicies/x" -> "/teepolicies". */
+void metrics_route_label(const char *path, char *out, size_t cap);
+
+/* Figures owned elsewhere, read when rendering. */
+struct metrics_gauges {
+	uint64_t kds_requests, kds_successes, kds_rate_limited, kds_errors, kds_coalesced;
+	uint64_t vek_cache_hits, vek_cache_misses;
+	uint64_t log_appended, log_written, log_dropped, log_write_errors, log_queued;
+	int ready;
+};
+
+/* Prometheus text exposition format 0.0.4; caller frees. */
+char *metrics_render(struct metrics *m, const struct metrics_gauges *g);
+
+#endif
