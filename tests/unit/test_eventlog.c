@@ -396,7 +396,7 @@ static void check_aggregates(const char *file, const char *bank_name, struct jso
 		struct json_object *v;
 
 		for (int i = 0; i < 10; i++) {
-			char key[4];
+			char key[16];
 			const char *hex;
 
 			snprintf(key, sizeof(key), "%d", i);
