@@ -1052,36 +1052,31 @@ struct runtime_policy_keys *runtime_policy_keys_from_pem(const char *const *pems
 	return k;
 }
 
+/* Reads the files, then builds the set from their texts: one code path. */
 struct runtime_policy_keys *runtime_policy_keys_load(const char *const *pem_paths, size_t n,
 						     char *err, size_t err_len)
 {
-	struct runtime_policy_keys *k;
+	char **texts = calloc(n ? n : 1, sizeof(char *));
+	struct runtime_policy_keys *k = NULL;
 	char why[160];
 
-	if (n == 0) {
-		snprintf(err, err_len, "no policy-signing keys given");
-		return NULL;
-	}
-	k = keys_new(n);
-	if (!k) {
+	if (!texts) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t len = 0;
-		uint8_t *pem = bytes_read_file(pem_paths[i], KEY_FILE_MAX, &len, why, sizeof(why));
-
-		if (pem) {
-			k->keys[i] = key_from_pem((const char *)pem, len, why, sizeof(why));
-			free(pem);
-		}
-		if (!k->keys[i]) {
+		texts[i] = (char *)bytes_read_file(pem_paths[i], KEY_FILE_MAX, &len, why, sizeof(why));
+		if (!texts[i]) {
 			snprintf(err, err_len, "policy-signing key %s: %s", pem_paths[i], why);
-			runtime_policy_keys_free(k);
-			return NULL;
+			goto out;
 		}
-		k->n++;
 	}
+	k = runtime_policy_keys_from_pem((const char *const *)texts, n, err, err_len);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
 	return k;
 }
 

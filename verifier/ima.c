@@ -262,14 +262,11 @@ static int build_ima_ng(struct span rest, uint8_t *t, struct ima_entry *e)
 	return 0;
 }
 
-/* "ima-sig": d-ng ‖ n-ng ‖ u32 len ‖ sig. A signature that is not hex or
- * whose header (u8 type, u8 version, u8 hash, u32 keyid, u16 BE size) does
- * not announce exactly its length counts as absent (ast.py ImaSig). */
-static int build_ima_sig(struct span rest, uint8_t *t, struct ima_entry *e)
+/* The head shared by ima-sig and ima-buf: three fields, d-ng ‖ n-ng.
+ * Returns the bytes written (the u32 length and blob follow), or -1. */
+static long put_ng_head(struct span rest, uint8_t *t, struct ima_entry *e, struct span parts[3])
 {
-	struct span parts[3];
-	long dl, sl;
-	size_t w;
+	long dl;
 
 	if (split_spaces(rest, 3, parts) != 3)
 		return -1;
@@ -277,7 +274,21 @@ static int build_ima_sig(struct span rest, uint8_t *t, struct ima_entry *e)
 	if (dl < 0)
 		return -1;
 	e->name = parts[1];
-	w = (size_t)dl + put_name_ng(parts[1], t + dl);
+	return dl + (long)put_name_ng(parts[1], t + dl);
+}
+
+/* "ima-sig": d-ng ‖ n-ng ‖ u32 len ‖ sig. A signature that is not hex or
+ * whose header (u8 type, u8 version, u8 hash, u32 keyid, u16 BE size) does
+ * not announce exactly its length counts as absent (ast.py ImaSig). */
+static int build_ima_sig(struct span rest, uint8_t *t, struct ima_entry *e)
+{
+	struct span parts[3];
+	long head = put_ng_head(rest, t, e, parts), sl;
+	size_t w;
+
+	if (head < 0)
+		return -1;
+	w = (size_t)head;
 	sl = py_fromhex(parts[2].p, parts[2].n, t + w + 4);
 	if (sl < 9 || 9 + ((size_t)t[w + 4 + 7] << 8 | t[w + 4 + 8]) != (size_t)sl)
 		sl = 0;
@@ -290,16 +301,12 @@ static int build_ima_sig(struct span rest, uint8_t *t, struct ima_entry *e)
 static int build_ima_buf(struct span rest, uint8_t *t, struct ima_entry *e)
 {
 	struct span parts[3];
-	long dl, bl;
+	long head = put_ng_head(rest, t, e, parts), bl;
 	size_t w;
 
-	if (split_spaces(rest, 3, parts) != 3)
+	if (head < 0)
 		return -1;
-	dl = put_digest_ng(parts[0], t, e);
-	if (dl < 0)
-		return -1;
-	e->name = parts[1];
-	w = (size_t)dl + put_name_ng(parts[1], t + dl);
+	w = (size_t)head;
 	bl = py_fromhex(parts[2].p, parts[2].n, t + w + 4);
 	if (bl < 0)
 		return -1;
