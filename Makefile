@@ -121,5 +121,7 @@ clean:
 # live beside their code.
 -include bench/bench.mk
 -include tests/fuzz/fuzz.mk
+# make deploy-check: validate the container, Kubernetes and systemd files.
+-include deploy/deploy.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
