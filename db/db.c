@@ -13,6 +13,9 @@ struct db {
 	sqlite3 *handle;  /* every read and write (serialized: FULLMUTEX) */
 	sqlite3 *watcher; /* only asks PRAGMA data_version, to see others' commits */
 	sqlite3_stmt *data_version;
+	sqlite3_stmt *generation;
+	int64_t seen_data_version; /* under watch_lock */
+	int64_t policy_generation;
 	pthread_mutex_t watch_lock;
 	int version;
 };
@@ -56,6 +59,16 @@ static const char *const migrations[] = {
 	"  claims TEXT NOT NULL);"
 	"CREATE INDEX verifications_time ON verifications (time_ms);"
 	"CREATE INDEX verifications_valid ON verifications (valid, time_ms);",
+	/* 4: a counter only policy writes move. data_version also moves for
+	 * verification-log commits, which must not invalidate compiled policies. */
+	"CREATE TABLE policy_generation (n INTEGER NOT NULL);"
+	"INSERT INTO policy_generation (n) VALUES (0);"
+	"CREATE TRIGGER policies_insert AFTER INSERT ON policies"
+	"  BEGIN UPDATE policy_generation SET n = n + 1; END;"
+	"CREATE TRIGGER policies_update AFTER UPDATE ON policies"
+	"  BEGIN UPDATE policy_generation SET n = n + 1; END;"
+	"CREATE TRIGGER policies_delete AFTER DELETE ON policies"
+	"  BEGIN UPDATE policy_generation SET n = n + 1; END;",
 };
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -150,12 +163,16 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
 	if (sqlite3_open_v2(path, &db->watcher, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->watcher, "PRAGMA data_version", -1, &db->data_version, NULL) !=
-		    SQLITE_OK) {
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db->watcher, "SELECT n FROM policy_generation", -1, &db->generation,
+			       NULL) != SQLITE_OK) {
 		snprintf(err, err_len, "%s: cannot open a watcher connection: %s", path,
 			 db->watcher ? sqlite3_errmsg(db->watcher) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->watcher, 5000);
+	db->seen_data_version = -1;
+	db->policy_generation = -1;
 	*out = db;
 	return 0;
 fail:
@@ -168,6 +185,7 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	sqlite3_finalize(db->data_version);
+	sqlite3_finalize(db->generation);
 	sqlite3_close(db->watcher);
 	sqlite3_close(db->handle);
 	pthread_mutex_destroy(&db->watch_lock);
@@ -184,6 +202,29 @@ int64_t db_change_counter(struct db *db)
 	sqlite3_reset(db->data_version);
 	pthread_mutex_unlock(&db->watch_lock);
 	return value;
+}
+
+int64_t db_policy_generation(struct db *db)
+{
+	int64_t version = -1;
+
+	pthread_mutex_lock(&db->watch_lock);
+	if (sqlite3_step(db->data_version) == SQLITE_ROW)
+		version = sqlite3_column_int64(db->data_version, 0);
+	sqlite3_reset(db->data_version);
+	/* Read the table only after some commit happened (cheap otherwise). */
+	if (version != db->seen_data_version || version < 0) {
+		if (sqlite3_step(db->generation) == SQLITE_ROW) {
+			db->policy_generation = sqlite3_column_int64(db->generation, 0);
+			db->seen_data_version = version;
+		} else {
+			db->policy_generation = -1;
+		}
+		sqlite3_reset(db->generation);
+	}
+	version = db->policy_generation;
+	pthread_mutex_unlock(&db->watch_lock);
+	return version;
 }
 
 sqlite3 *db_handle(struct db *db)

@@ -20,6 +20,12 @@ void db_close(struct db *db);
  * database. Cheap enough to ask on every request (no table is read). */
 int64_t db_change_counter(struct db *db);
 
+/* A number that changes exactly when a policy is created, replaced or
+ * deleted, by any connection or process (a trigger keeps it). Reads a table
+ * only after some commit happened, so it is cheap to ask per request.
+ * -1 when the database cannot answer. */
+int64_t db_policy_generation(struct db *db);
+
 /* 0 when PRAGMA integrity_check says ok; else -1 with its answer in err. */
 int db_integrity_check(struct db *db, char *err, size_t err_len);
 

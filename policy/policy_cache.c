@@ -28,6 +28,7 @@ struct policy_cache {
 	struct db *db;
 	const struct policy_compile_context *ctx;
 	int64_t seen_change; /* the store's change counter when the entries were loaded */
+	uint64_t compilations;
 	struct policy_entry *entries;
 };
 
@@ -115,7 +116,7 @@ enum policy_lookup policy_cache_get(struct policy_cache *c, const struct policy_
 				    const char *name, struct policy_ref *out, char *err,
 				    size_t err_len)
 {
-	int64_t change = db_change_counter(c->db);
+	int64_t change = db_policy_generation(c->db);
 	struct policy_entry *e;
 	enum policy_lookup status;
 
@@ -132,6 +133,8 @@ enum policy_lookup policy_cache_get(struct policy_cache *c, const struct policy_
 		/* Compiling under the lock keeps two threads from compiling the
 		 * same large policy twice; lookups of other policies wait briefly. */
 		e = load(c, kind, name, err, err_len);
+		if (e && e->status != POLICY_MISSING)
+			c->compilations++;
 		if (!e) {
 			pthread_mutex_unlock(&c->lock);
 			return POLICY_DB_ERROR;
@@ -153,6 +156,16 @@ enum policy_lookup policy_cache_get(struct policy_cache *c, const struct policy_
 	}
 	pthread_mutex_unlock(&c->lock);
 	return status;
+}
+
+uint64_t policy_cache_compilations(struct policy_cache *c)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->compilations;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 void policy_ref_release(struct policy_cache *c, struct policy_ref *ref)

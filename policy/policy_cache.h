@@ -5,7 +5,8 @@
  * database changes: every lookup asks the store's change counter (no table
  * read) and drops the cache when it moved, so a policy written through the
  * REST API or by `teev policy` in another process takes effect on the next
- * request without a restart. Lookups that find nothing are cached too.
+ * request without a restart. Verdicts written to the verification log do not
+ * count as changes. Lookups that find nothing are cached too.
  */
 #ifndef TEEV_POLICY_CACHE_H
 #define TEEV_POLICY_CACHE_H
@@ -57,5 +58,8 @@ enum policy_lookup policy_cache_get(struct policy_cache *c, const struct policy_
 				    const char *name, struct policy_ref *out, char *err,
 				    size_t err_len);
 void policy_ref_release(struct policy_cache *c, struct policy_ref *ref);
+
+/* How many documents have been compiled (for metrics and tests). */
+uint64_t policy_cache_compilations(struct policy_cache *c);
 
 #endif

@@ -277,6 +277,8 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	counter(&t, "teev_verification_log_write_errors_total", "Verdicts lost to database errors.",
 		g->log_write_errors);
 	gauge(&t, "teev_verification_log_queue_depth", "Verdicts waiting to be written.", g->log_queued);
+	counter(&t, "teev_policy_compilations_total",
+		"Stored policies compiled (again after each policy change).", g->policy_compilations);
 	if (t.failed) {
 		free(t.data);
 		return NULL;

@@ -3,6 +3,7 @@
 
 #include "db/db.h"
 #include "db/verification_log.h"
+#include "policy/policy_cache.h"
 #include "server/app.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -49,6 +50,8 @@ static void collect_gauges(struct app *app, struct metrics_gauges *g)
 		g->vek_cache_hits = c.hits;
 		g->vek_cache_misses = c.misses;
 	}
+	if (app->policies)
+		g->policy_compilations = policy_cache_compilations(app->policies);
 	if (app->log) {
 		struct verification_log_stats l;
 		verification_log_stats(app->log, &l);

@@ -8,13 +8,18 @@
 
 void failures_init(struct failures *f)
 {
-	memset(f, 0, sizeof(*f));
+	/* Slots are written before they are read; zeroing 18 KB per request
+	 * showed in profiles. */
+	f->count = 0;
+	f->truncated = false;
 }
 
 void failures_clear(struct failures *f)
 {
-	for (size_t i = 0; i < f->count; i++)
+	for (size_t i = 0; i < f->count; i++) {
 		json_object_put(f->items[i].extra);
+		f->items[i].extra = NULL;
+	}
 	failures_init(f);
 }
 

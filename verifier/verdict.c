@@ -6,9 +6,12 @@
 
 void verdict_init(struct verdict *v)
 {
-	memset(v, 0, sizeof(*v));
+	v->status = VERDICT_PASS;
 	failures_init(&v->failures);
+	v->claims = NULL;
 	v->freshness_checked = 1;
+	v->policy_name[0] = '\0';
+	v->policy_version = 0;
 }
 
 void verdict_clear(struct verdict *v)

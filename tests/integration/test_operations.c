@@ -321,6 +321,46 @@ static void *send_slow(void *arg)
 	return NULL;
 }
 
+/* Verdicts are committed to the verification log; those commits must not
+ * count as policy changes (they once made every request recompile its
+ * stored policy). 20 verdicts, then a policy write, then 5 more verdicts:
+ * two compilations in all. */
+static void test_policy_compiled_once_across_logged_verdicts(void **state)
+{
+	struct suite *s = *state;
+	struct teev_server server;
+	struct client_identity admin;
+	unsigned ops = start(s, &server, &admin, NULL);
+	char *body = harness_read_file(s->request, NULL), *scrape = NULL;
+	struct http_result r;
+
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(harness_request(&server, &admin, "POST", "/v2.5/verify/evidence", body,
+						 strlen(body), &r), 0);
+		assert_int_equal(r.status, 200);
+		http_result_free(&r);
+		usleep(20 * 1000); /* let the log writer commit between verdicts */
+	}
+	assert_int_equal(ops_get(ops, "/metrics", &scrape), 200);
+	assert_int_equal(sample(scrape, "teev_policy_compilations_total"), 1);
+	assert_true(sample(scrape, "teev_verification_log_written_total") >= 1);
+	free(scrape);
+	assert_int_equal(harness_request(&server, &admin, "PUT", "/v2.5/teepolicies/default", ALLOW_ANY,
+					 strlen(ALLOW_ANY), &r), 0);
+	assert_int_equal(r.status, 200);
+	http_result_free(&r);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(harness_request(&server, &admin, "POST", "/v2.5/verify/evidence", body,
+						 strlen(body), &r), 0);
+		http_result_free(&r);
+	}
+	assert_int_equal(ops_get(ops, "/metrics", &scrape), 200);
+	assert_int_equal(sample(scrape, "teev_policy_compilations_total"), 2);
+	free(scrape);
+	free(body);
+	assert_int_equal(harness_stop(&server), 0);
+}
+
 static void test_readyz_flips_during_shutdown(void **state)
 {
 	struct suite *s = *state;
@@ -408,6 +448,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics_count_requests_and_parse),
 		cmocka_unit_test(test_one_record_per_verdict_across_sigterm),
+		cmocka_unit_test(test_policy_compiled_once_across_logged_verdicts),
 		cmocka_unit_test(test_readyz_flips_during_shutdown),
 		cmocka_unit_test(test_verifications_route_and_json_logs),
 	};
