@@ -3,6 +3,7 @@
 
 #include "policy/policy_kinds.h"
 #include "server/envelope.h"
+#include "server/json_guard.h"
 #include "server/routes_internal.h"
 
 #include <json-c/json.h>
@@ -205,6 +206,8 @@ struct json_object *parse_json_body(const struct route_request *req, char *why, 
 		snprintf(why, cap, "body is too large to parse");
 		return NULL;
 	}
+	if (json_guard_check(req->body, req->body_len, JSON_MAX_DEPTH, why, cap))
+		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok) {
 		snprintf(why, cap, "out of memory");

@@ -481,7 +481,7 @@ static void test_malformed_bodies(void **state)
 #define EV(report, certs) \
 	"{\"type\":\"tee\",\"data\":{\"tee-evidence\":{\"tee\":\"snp\",\"evidence\":{\"snp-report\":" report certs "}},"
 	CASE("body is not valid JSON", "{\"type\": \"tee\", ");
-	CASE("body is not valid JSON", "not json at all");
+	CASE("expected a JSON object", "not json at all");
 	CASE("body is not valid JSON", "{\"type\":\"tee\",\"data\":{}} {}");
 	CASE("body must be a JSON object", "[1,2,3]");
 	CASE("missing parameter 'type'", "{\"data\":{}}");
