@@ -94,7 +94,11 @@ void audit_verdict(struct app *app, const struct route_request *req, const char 
 	r.time_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	snprintf(r.client, sizeof(r.client), "%s", req->client ? req->client : "");
 	snprintf(r.evidence_type, sizeof(r.evidence_type), "%s", type);
-	sha256_hex(req->body, req->body_len, r.evidence_sha256);
+	/* The listener hashed the body as it arrived; hash here only when not. */
+	if (req->body_sha256)
+		snprintf(r.evidence_sha256, sizeof(r.evidence_sha256), "%s", req->body_sha256);
+	else
+		sha256_hex(req->body, req->body_len, r.evidence_sha256);
 	if (json_object_object_get_ex(data, "nonce", &nonce) && json_object_is_type(nonce, json_type_string))
 		snprintf(r.nonce, sizeof(r.nonce), "%s", json_object_get_string(nonce));
 	r.valid = v->status == VERDICT_PASS;

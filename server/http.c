@@ -14,6 +14,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,6 +56,10 @@ struct request_state {
 	bool answered; /* a response was queued before the body */
 	struct timespec started;
 	unsigned long long id;
+	/* SHA-256 of the body, computed as it arrives, so the verification log
+	 * does not make a second pass over a large body. */
+	EVP_MD_CTX *sha;
+	char sha256_hex[65];
 };
 
 static char *read_pem_file(const char *path, char *err, size_t err_len)
@@ -261,6 +266,8 @@ static bool append_body(struct request_state *rs, const char *data, size_t n, si
 	if (n > limit - rs->len) {
 		/* Keep reading (and discarding) so the 413 goes out cleanly. */
 		rs->too_large = true;
+		EVP_MD_CTX_free(rs->sha);
+		rs->sha = NULL;
 		free(rs->body);
 		rs->body = NULL;
 		rs->len = rs->cap = 0;
@@ -280,7 +287,39 @@ static bool append_body(struct request_state *rs, const char *data, size_t n, si
 	memcpy(rs->body + rs->len, data, n);
 	rs->len += n;
 	rs->body[rs->len] = '\0';
+	if (!rs->sha) {
+		rs->sha = EVP_MD_CTX_new();
+		if (rs->sha && EVP_DigestInit_ex(rs->sha, EVP_sha256(), NULL) != 1) {
+			EVP_MD_CTX_free(rs->sha);
+			rs->sha = NULL;
+		}
+	}
+	if (rs->sha)
+		EVP_DigestUpdate(rs->sha, data, n);
 	return true;
+}
+
+/* Finishes the body's SHA-256 (once) and returns it as hex; NULL when it
+ * could not be computed here (the audit then hashes the body itself). */
+static const char *body_digest(struct request_state *rs)
+{
+	unsigned char digest[32];
+	unsigned int n = 0;
+
+	if (rs->sha256_hex[0])
+		return rs->sha256_hex;
+	if (!rs->sha) {
+		/* An empty body: hash nothing. */
+		if (rs->len == 0 && EVP_Digest("", 0, digest, &n, EVP_sha256(), NULL) == 1 && n == 32) {
+			bytes_to_hex(digest, 32, rs->sha256_hex);
+			return rs->sha256_hex;
+		}
+		return NULL;
+	}
+	if (EVP_DigestFinal_ex(rs->sha, digest, &n) != 1 || n != 32)
+		return NULL;
+	bytes_to_hex(digest, 32, rs->sha256_hex);
+	return rs->sha256_hex;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
@@ -362,6 +401,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		req.client_fingerprint = cs ? cs->fingerprint : "";
 		req.arg = query_arg;
 		req.arg_ctx = connection;
+		req.body_sha256 = body_digest(rs);
 		route_request(server->app, &req, &reply);
 	}
 	return answer_now(server, connection, rs, method, url, cs ? cs->client : "", &reply);
@@ -375,6 +415,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 	(void)connection;
 	(void)toe;
 	if (rs) {
+		EVP_MD_CTX_free(rs->sha);
 		free(rs->body);
 		free(rs);
 		*con_cls = NULL;

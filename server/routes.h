@@ -18,6 +18,9 @@ struct route_request {
 	size_t body_len;
 	const char *client;             /* subject of the verified client certificate */
 	const char *client_fingerprint; /* SHA-256 of its DER, lower-case hex */
+	/* SHA-256 of the body (hex) when the listener computed it while the
+	 * body arrived; NULL otherwise. */
+	const char *body_sha256;
 	/* Query arguments ("?since=..."): arg(arg_ctx, name) or NULL. */
 	const char *(*arg)(void *ctx, const char *name);
 	void *arg_ctx;

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -413,6 +414,14 @@ static void test_verifications_route_and_json_logs(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "\"valid\":true"));
 	assert_non_null(strstr(r.body, "\"policy\":{\"name\":\"default\",\"version\":1}"));
+	/* The record names the evidence by the SHA-256 of the bytes sent. */
+	unsigned char digest[32];
+	char hex[65], field[100];
+	SHA256((const unsigned char *)body, strlen(body), digest);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	snprintf(field, sizeof(field), "\"evidence_sha256\":\"%s\"", hex);
+	assert_non_null(strstr(r.body, field));
 	http_result_free(&r);
 	assert_int_equal(harness_request(&server, &admin, "GET", "/v2.5/verifications?since=yesterday",
 					 NULL, 0, &r), 0);
