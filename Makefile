@@ -2,7 +2,8 @@
 #
 #   make            build build/teev
 #   make run        install missing packages, build, create a dev CA, serve
-#   make test       install missing packages, build, run unit + integration tests
+#   make test       install missing packages, build, replay the fuzz corpora, run unit +
+#                   integration tests (make fuzz, make lint: see tests/fuzz/)
 #   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
 
 CC ?= cc
@@ -85,6 +86,7 @@ tests: $(BUILD)/teev $(BUILD)/snp-forge $(BUILD)/fake-kds $(ALL_TESTS)
 # `make test` installs what is missing first, then builds and runs in a
 # sub-make, so pkg-config sees freshly installed libraries.
 test: deps-test
+	$(MAKE) --no-print-directory fuzz-regress
 	$(MAKE) --no-print-directory check
 
 check: tests

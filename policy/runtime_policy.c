@@ -217,8 +217,9 @@ static struct runtime_policy_digests *table_find(const struct runtime_policy *p,
 
 		if (s->name_len == EMPTY_SLOT)
 			return s; /* the free slot where it would go */
+		/* An empty name may have no arena behind it: compare nothing. */
 		if (s->hash == h && s->name_len == len &&
-		    memcmp(p->arena + s->name_off, name, len) == 0)
+		    (len == 0 || memcmp(p->arena + s->name_off, name, len) == 0))
 			return s;
 	}
 }
@@ -911,6 +912,15 @@ struct runtime_policy *runtime_policy_parse(const char *text, size_t len,
 	p = calloc(1, sizeof(*p));
 	if (!p || RAND_bytes(p->sip_key, sizeof(p->sip_key)) != 1) {
 		snprintf(err, err_len, "out of memory or no randomness");
+		goto fail;
+	}
+	/* The arena is never NULL, so offsets into it are valid pointer
+	 * arithmetic even for a policy of empty names and lists (the fuzzer
+	 * found the NULL + 0 case). */
+	p->arena_cap = 4096;
+	p->arena = malloc(p->arena_cap);
+	if (!p->arena) {
+		snprintf(err, err_len, "out of memory");
 		goto fail;
 	}
 	p->info.dsse_envelope = is_dsse;

@@ -200,6 +200,9 @@ static int check_object_keys(struct guard *g, size_t first)
 	size_t n = g->n_keys - first;
 	size_t lowest = g->arena_len;
 
+	if (n == 0)
+		return 0; /* {} (and keys may still be unallocated) */
+
 	/* Keys are appended in order, and inner objects' keys are released when
 	 * they close: this object's bytes start at its lowest key offset. */
 	for (size_t i = first; i < g->n_keys; i++)
@@ -256,7 +259,13 @@ int json_guard_check(const char *text, size_t len, size_t max_depth, char *why, 
 		return -1;
 	}
 	g.frames = calloc(max_depth + 1, sizeof(*g.frames));
-	if (!g.frames) {
+	/* Always allocated: offsets into it are then valid even for empty keys
+	 * (pointer arithmetic on NULL is undefined, as the fuzzer showed). */
+	g.arena_cap = 256;
+	g.arena = malloc(g.arena_cap);
+	if (!g.frames || !g.arena) {
+		free(g.frames);
+		free(g.arena);
 		snprintf(why, cap, "out of memory");
 		return -1;
 	}
