@@ -206,12 +206,14 @@ static void test_verify_bad_usage_exit_2(void **state)
 	const char *no_report[] = {NULL};
 	const char *missing_file[] = {"--report", "/nonexistent/report.bin", NULL};
 	const char *bad_time[] = {"--report", report, "--at", "yesterday", NULL};
+	const char *bad_offset[] = {"--report", report, "--at", "2025-06-01T00:00:00+-1:00", NULL};
+	const char *long_offset[] = {"--report", report, "--at", "2025-06-01T00:00:00+01:000", NULL};
 	const char *half_nonce[] = {"--report", report, "--nonce", "AAAA", NULL};
 	const char *bad_nonce[] = {"--report", report, "--nonce", "%%", "--tee-pubkey-x", "AQ",
 				   "--tee-pubkey-y", "AQ", NULL};
 	const char *unknown_flag[] = {"--report", report, "--frobnicate", NULL};
 	const char *short_report[] = {"--report", "/etc/hostname", NULL};
-	const char *const *cases[] = {no_report, missing_file, bad_time, half_nonce,
+	const char *const *cases[] = {no_report, missing_file, bad_time, bad_offset, long_offset, half_nonce,
 				      bad_nonce, unknown_flag, short_report};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -222,6 +224,15 @@ static void test_verify_bad_usage_exit_2(void **state)
 		json_object_put(results);
 		free(err);
 	}
+
+	/* A well-formed offset is still accepted: it is not a usage error. */
+	const char *good_offset[] = {"--report", report, "--at", "2026-01-01T01:30:00+01:30", NULL};
+	char *err = NULL;
+	int rc = run_verify(good_offset, &results, &err);
+	if (rc == 2)
+		fail_msg("valid offset rejected (stderr: %s)", err ? err : "");
+	json_object_put(results);
+	free(err);
 }
 
 static void test_certs_init_is_idempotent(void **state)
