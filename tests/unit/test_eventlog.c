@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 
 #include "verifier/eventlog.h"
+#include "tests/support/test_cleanup.h"
 
 #define ALG_SHA1 0x0004
 #define ALG_SHA256 0x000B
@@ -42,13 +43,6 @@
 #define EV_EFI_HCRTM_EVENT 0x80000010u
 
 /* ---- files ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 /* Reads a whole file into a buffer of exactly its size (at least 1 byte
  * allocated so an empty file still gives a pointer). */

@@ -38,18 +38,12 @@
 #include "verifier/failures.h"
 #include "verifier/ima.h"
 #include "verifier/tpm_objects.h"
+#include "tests/support/test_cleanup.h"
 
 #define KL "/testdata/keylime/"
 #define TIV "ima/test_ima_verification/"
 
 /* ---- helpers ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 static char *read_shared(const char *rel, size_t *len)
 {

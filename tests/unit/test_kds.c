@@ -37,6 +37,7 @@
  * fake is compiled into this test directly. Drop this line (and link
  * build/obj/tests/support/fake_kds.o) if a Makefile rule ever does that. */
 #include "tests/support/fake_kds.h"
+#include "tests/support/test_cleanup.h"
 
 #define KDS_HOST "https://kdsintf.amd.com"
 
@@ -140,13 +141,6 @@ static struct kds_client *client(struct fixture *fx, unsigned backoff_seconds, s
 }
 
 /* ---- helpers ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 static uint8_t *read_shared(struct fixture *fx, const char *relative, size_t *len)
 {

@@ -29,17 +29,11 @@
 #include "verifier/b64.h"
 #include "verifier/bytes.h"
 #include "verifier/tpm_objects.h"
+#include "tests/support/test_cleanup.h"
 
 #define KL "/testdata/keylime/"
 
 /* ---- helpers ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 /* Reads <shared>/testdata/keylime/<rel>; the caller frees. */
 static char *read_shared(const char *rel, size_t *len)

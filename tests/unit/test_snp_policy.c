@@ -27,6 +27,7 @@
 #include "verifier/failures.h"
 #include "verifier/snp_report.h"
 #include "verifier/snp_verify.h"
+#include "tests/support/test_cleanup.h"
 
 #define T_2024_01_01 ((time_t)1704067200)
 #define T_2025_06_01 ((time_t)1748736000)
@@ -81,13 +82,6 @@ static struct vector vectors[] = {
 	{.dir = "turin-v5-oak", .leaf = "vcek.der", .at = T_2026_01_01},
 };
 #define VECTOR_COUNT (sizeof(vectors) / sizeof(vectors[0]))
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 static uint8_t *read_vector_file(const char *dir, const char *file, size_t *len)
 {

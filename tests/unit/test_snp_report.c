@@ -21,15 +21,9 @@
 
 #include "verifier/failures.h"
 #include "verifier/snp_report.h"
+#include "tests/support/test_cleanup.h"
 
 /* ---- helpers ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 /* Reads <shared>/testdata/snp/<vector>/report.bin into buf (SNP_REPORT_SIZE). */
 static void load_report(const char *vector, uint8_t buf[SNP_REPORT_SIZE])

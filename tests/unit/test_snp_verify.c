@@ -37,42 +37,15 @@
 #include "verifier/failures.h"
 #include "verifier/snp_report.h"
 #include "verifier/snp_verify.h"
+#include "tests/support/test_cleanup.h"
 
 #define DAY 86400
 #define T_2025_06_01 ((time_t)1748736000) /* 2025-06-01T00:00:00Z */
 
 /* ---- per-test cleanup ----
  * A failed assertion leaves a test by longjmp, skipping its own frees; so
- * what a test allocates is registered here and released by the teardown,
+ * what a test allocates is registered with defer() and released by the teardown,
  * which cmocka runs whether the test passed or not. */
-
-enum { CLEANUP_MAX = 64 };
-
-static struct {
-	void (*fn)(void *);
-	void *arg;
-} cleanups[CLEANUP_MAX];
-static size_t cleanup_count;
-
-static void *defer(void (*fn)(void *), void *arg)
-{
-	if (cleanup_count == CLEANUP_MAX)
-		fail_msg("more than %d cleanups in one test", CLEANUP_MAX);
-	cleanups[cleanup_count].fn = fn;
-	cleanups[cleanup_count].arg = arg;
-	cleanup_count++;
-	return arg;
-}
-
-static int run_cleanups(void **state)
-{
-	(void)state;
-	while (cleanup_count > 0) {
-		cleanup_count--;
-		cleanups[cleanup_count].fn(cleanups[cleanup_count].arg);
-	}
-	return 0;
-}
 
 static void *owned_malloc(size_t n)
 {
@@ -174,13 +147,6 @@ static struct json_object *claims_of(const struct snp_result *res)
 }
 
 /* ---- files ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 /* Reads a whole file under $SHARED_DIR/testdata. */
 static uint8_t *read_testdata(const char *rel, size_t *len)

@@ -30,36 +30,9 @@
 #include "verifier/b64.h"
 #include "verifier/bytes.h"
 #include "verifier/tpm_objects.h"
+#include "tests/support/test_cleanup.h"
 
 /* ---- per-test cleanup (a failed assertion longjmps past a test's frees) ---- */
-
-enum { CLEANUP_MAX = 64 };
-
-static struct {
-	void (*fn)(void *);
-	void *arg;
-} cleanups[CLEANUP_MAX];
-static size_t cleanup_count;
-
-static void *defer(void (*fn)(void *), void *arg)
-{
-	if (cleanup_count == CLEANUP_MAX)
-		fail_msg("more than %d cleanups in one test", CLEANUP_MAX);
-	cleanups[cleanup_count].fn = fn;
-	cleanups[cleanup_count].arg = arg;
-	cleanup_count++;
-	return arg;
-}
-
-static int run_cleanups(void **state)
-{
-	(void)state;
-	while (cleanup_count > 0) {
-		cleanup_count--;
-		cleanups[cleanup_count].fn(cleanups[cleanup_count].arg);
-	}
-	return 0;
-}
 
 static void put_json(void *o)
 {
@@ -85,13 +58,6 @@ static void *owned_malloc(size_t n)
 }
 
 /* ---- files and encodings ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 static uint8_t *read_keylime(const char *rel, size_t *len)
 {

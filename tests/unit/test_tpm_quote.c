@@ -37,47 +37,13 @@
 #include "verifier/failures.h"
 #include "verifier/tpm_objects.h"
 #include "verifier/tpm_quote.h"
+#include "tests/support/test_cleanup.h"
 
 #define QV "qoute_validation.quote_validation"
 #define IQ "qoute_validation.invalid_quote"
 #define IH "qoute_validation.invalid_hash_alg"
 
 /* ---- per-test cleanup (a failed assertion longjmps past a test's frees) ---- */
-
-enum { CLEANUP_MAX = 1024 };
-
-static struct {
-	void (*fn)(void *);
-	void *arg;
-} cleanups[CLEANUP_MAX];
-static size_t cleanup_count;
-
-static void *defer(void (*fn)(void *), void *arg)
-{
-	if (cleanup_count == CLEANUP_MAX)
-		fail_msg("more than %d cleanups in one test", CLEANUP_MAX);
-	cleanups[cleanup_count].fn = fn;
-	cleanups[cleanup_count].arg = arg;
-	cleanup_count++;
-	return arg;
-}
-
-/* Releases what was deferred after mark (loops over many inputs use this
- * to keep memory flat). */
-static void release_to(size_t mark)
-{
-	while (cleanup_count > mark) {
-		cleanup_count--;
-		cleanups[cleanup_count].fn(cleanups[cleanup_count].arg);
-	}
-}
-
-static int run_cleanups(void **state)
-{
-	(void)state;
-	release_to(0);
-	return 0;
-}
 
 static void put_json(void *o)
 {
@@ -113,13 +79,6 @@ static struct failures *new_failures(void)
 }
 
 /* ---- files and encodings ---- */
-
-static const char *shared_dir(void)
-{
-	const char *dir = getenv("SHARED_DIR");
-
-	return dir && dir[0] ? dir : "../shared";
-}
 
 static uint8_t *read_keylime(const char *rel, size_t *len)
 {
@@ -1352,7 +1311,7 @@ static void test_every_prefix(void **state)
 
 	for (int k = 0; k < 2; k++) {
 		const struct real_quote *q = &quotes[k];
-		size_t mark = cleanup_count;
+		size_t mark = defer_mark();
 		struct run r;
 
 		for (size_t cut = 0; cut < q->attest_len; cut++, release_to(mark)) {
@@ -1394,7 +1353,7 @@ static void test_every_byte(void **state)
 		const struct real_quote *q = &quotes[k];
 		struct run good = verify_str(q->quote, q->nonce, q->hash_alg, q->ak_b64);
 		uint8_t *copy = owned_malloc(q->attest_len + q->sig_len + q->blob_len);
-		size_t mark = cleanup_count;
+		size_t mark = defer_mark();
 		struct run r;
 
 		expect_ok(&good);
