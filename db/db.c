@@ -151,6 +151,15 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
 			 db->handle ? sqlite3_errmsg(db->handle) : "out of memory");
 		goto fail;
 	}
+	/* SQLite quietly falls back to reading when it cannot write; teev
+	 * would then fail later on every policy write and log record. */
+	if (sqlite3_db_readonly(db->handle, "main") == 1) {
+		snprintf(err, err_len,
+			 "database %s is read-only (its file or file system does not allow "
+			 "writing); teev stores policies and the verification log there",
+			 path);
+		goto fail;
+	}
 	sqlite3_busy_timeout(db->handle, 5000);
 	if (exec(db->handle, "PRAGMA journal_mode = WAL;", path, err, err_len) ||
 	    exec(db->handle, "PRAGMA foreign_keys = ON;", path, err, err_len) ||

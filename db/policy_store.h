@@ -17,6 +17,7 @@ enum store_result {
 	STORE_NOT_FOUND,
 	STORE_EXISTS,
 	STORE_ERROR,
+	STORE_UNAVAILABLE, /* the disk is full, read-only or failing: try later */
 };
 
 struct stored_policy {

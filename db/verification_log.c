@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 
 #define BATCH_MAX 256
 #define PRUNE_EVERY_MS 60000
+#define RETRY_FIRST_MS 100
+#define RETRY_MAX_MS 5000
 
 struct verification_log {
 	pthread_t thread;
@@ -64,32 +67,72 @@ static void bind_record(sqlite3_stmt *s, const struct verification_record *r)
 	sqlite3_bind_text(s, 11, r->claims ? r->claims : "{}", -1, SQLITE_STATIC);
 }
 
-/* Writes a batch in one transaction: one fsync for many verdicts. */
-static void write_batch(struct verification_log *log, struct verification_record *batch, size_t n)
+/* Failures of the storage (full, read-only, busy, failing disk) pass: the
+ * records stay queued and are written when it recovers. Anything else means
+ * the records themselves cannot be stored, and retrying would block the log. */
+static bool worth_retrying(int code)
 {
-	size_t written = 0;
-	bool ok = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOMEM:
+		return true;
+	default:
+		return false;
+	}
+}
 
-	for (size_t i = 0; ok && i < n; i++) {
+/* Writes a batch in one transaction: one fsync for many verdicts. Returns
+ * SQLITE_OK or the error code, with SQLite's message in err. */
+static int write_batch(struct verification_log *log, const struct verification_record *batch,
+		       size_t n, char *err, size_t err_len)
+{
+	int rc = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
 		bind_record(log->insert, &batch[i]);
-		ok = sqlite3_step(log->insert) == SQLITE_DONE;
+		rc = sqlite3_step(log->insert) == SQLITE_DONE ? SQLITE_OK
+							     : sqlite3_extended_errcode(log->db);
 		sqlite3_reset(log->insert);
 		sqlite3_clear_bindings(log->insert);
-		written += ok;
 	}
-	if (ok)
-		ok = sqlite3_exec(log->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-	if (!ok)
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(log->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = sqlite3_extended_errcode(log->db);
+		snprintf(err, err_len, "%s", sqlite3_errmsg(log->db));
 		sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_lock(&log->lock);
-	if (ok)
-		log->stats.written += n;
-	else
-		log->stats.write_errors += n;
-	pthread_mutex_unlock(&log->lock);
-	for (size_t i = 0; i < n; i++)
-		verification_record_clear(&batch[i]);
-	(void)written;
+	}
+	return rc;
+}
+
+static void report(struct verification_log *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void report(struct verification_log *log, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	if (!log->cfg.on_trouble)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	log->cfg.on_trouble(log->cfg.trouble_context, message);
+}
+
+/* Removes the n oldest queued records (after they were written or given up). */
+static void release_oldest(struct verification_log *log, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		verification_record_clear(&log->queue[log->head]);
+		log->head = (log->head + 1) % log->capacity;
+	}
+	log->count -= n;
 }
 
 static void prune(struct verification_log *log)
@@ -115,43 +158,88 @@ static void prune(struct verification_log *log)
 	}
 }
 
+/* Waits for work: records to write, a retry that is due, or the stop. */
+static void wait_for_work(struct verification_log *log, int64_t retry_at_ms)
+{
+	struct timespec until;
+	int64_t wake_ms = retry_at_ms ? retry_at_ms : now_ms() + 1000;
+
+	if (log->stopping || (log->count > 0 && now_ms() >= retry_at_ms))
+		return;
+	until.tv_sec = (time_t)(wake_ms / 1000);
+	until.tv_nsec = (long)(wake_ms % 1000) * 1000000L;
+	pthread_cond_timedwait(&log->wake, &log->lock, &until);
+}
+
+/* Records stay in the queue while they are written: appenders only fill
+ * slots after head + count, so the writer reads the oldest ones unlocked
+ * and removes them only once they are committed. A storage failure keeps
+ * them queued and retries with a growing pause; new verdicts meanwhile fill
+ * the queue and, when it is full, are dropped and counted. */
 static void *writer(void *arg)
 {
 	struct verification_log *log = arg;
 	struct verification_record *batch = calloc(BATCH_MAX, sizeof(*batch));
-	int64_t last_prune = 0;
+	int64_t last_prune = 0, retry_at_ms = 0, pause_ms = RETRY_FIRST_MS;
+	bool failing = false;
 
 	if (!batch)
 		return NULL;
 	for (;;) {
+		char err[256];
 		size_t n = 0;
-		bool stop;
+		bool stopping;
+		int rc;
 
 		pthread_mutex_lock(&log->lock);
-		if (log->count == 0 && !log->stopping) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
-			pthread_cond_timedwait(&log->wake, &log->lock, &until);
+		wait_for_work(log, retry_at_ms);
+		stopping = log->stopping;
+		if (log->count > 0 && (stopping || now_ms() >= retry_at_ms)) {
+			n = log->count < BATCH_MAX ? log->count : BATCH_MAX;
+			for (size_t i = 0; i < n; i++)
+				batch[i] = log->queue[(log->head + i) % log->capacity];
 		}
-		while (n < BATCH_MAX && log->count > 0) {
-			batch[n++] = log->queue[log->head];
-			memset(&log->queue[log->head], 0, sizeof(log->queue[0]));
-			log->head = (log->head + 1) % log->capacity;
-			log->count--;
+		pthread_mutex_unlock(&log->lock);
+		if (n == 0) {
+			if (stopping)
+				break;
+			continue;
 		}
-		/* Stop only once the queue is empty: a clean shutdown loses nothing. */
-		stop = log->stopping && log->count == 0;
+
+		rc = write_batch(log, batch, n, err, sizeof(err));
+		pthread_mutex_lock(&log->lock);
+		if (rc == SQLITE_OK) {
+			log->stats.written += n;
+			release_oldest(log, n);
+		} else if (!worth_retrying(rc) || stopping) {
+			/* At shutdown there is no later: say what is lost. */
+			log->stats.lost += n;
+			release_oldest(log, n);
+		} else {
+			log->stats.write_failures++;
+		}
 		pthread_mutex_unlock(&log->lock);
 
-		if (n)
-			write_batch(log, batch, n);
-		if (now_ms() - last_prune > PRUNE_EVERY_MS) {
+		if (rc == SQLITE_OK) {
+			if (failing)
+				report(log, "verification log: writing again after a storage failure");
+			failing = false;
+			retry_at_ms = 0;
+			pause_ms = RETRY_FIRST_MS;
+		} else if (!worth_retrying(rc) || stopping) {
+			report(log, "verification log: %zu record(s) lost: %s", n, err);
+		} else {
+			if (!failing)
+				report(log, "verification log: cannot write (%s); keeping records queued "
+					    "and retrying", err);
+			failing = true;
+			retry_at_ms = now_ms() + pause_ms;
+			pause_ms = pause_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause_ms * 2;
+		}
+		if (!failing && now_ms() - last_prune > PRUNE_EVERY_MS) {
 			prune(log);
 			last_prune = now_ms();
 		}
-		if (stop && n == 0)
-			break;
 	}
 	free(batch);
 	return NULL;

@@ -3,10 +3,13 @@
  * Requests append to a bounded in-memory queue and return at once; one
  * background thread writes batches in single transactions on its own
  * SQLite connection, so the request path never waits for a disk commit.
- * When the queue is full a record is dropped and counted (never a block,
- * never a crash). verification_log_close() writes everything still queued
- * before it returns, so a clean shutdown loses nothing. Old records are
- * pruned by age and by count.
+ * When the disk is full or read-only, records stay queued and the writer
+ * retries until the storage recovers. When the queue is full a record is
+ * dropped and counted (never a block, never a crash).
+ * verification_log_close() writes everything still queued before it
+ * returns, so a clean shutdown loses nothing. A SIGKILL loses the records
+ * still queued (at most about a second's worth), never committed ones. Old
+ * records are pruned by age and by count.
  */
 #ifndef TEEV_VERIFICATION_LOG_H
 #define TEEV_VERIFICATION_LOG_H
@@ -40,6 +43,10 @@ struct verification_log_config {
 	size_t queue_capacity;   /* records */
 	int64_t max_age_seconds; /* 0: keep forever */
 	int64_t max_records;     /* 0: no limit */
+	/* Told (from the writer thread) when writing starts failing, recovers,
+	 * or records are lost; may be NULL. */
+	void (*on_trouble)(void *context, const char *message);
+	void *trouble_context;
 };
 
 /* Opens the writer's own connection and starts the writer thread. */
@@ -53,7 +60,10 @@ void verification_log_close(struct verification_log *log);
 bool verification_log_append(struct verification_log *log, struct verification_record *r);
 
 struct verification_log_stats {
-	uint64_t appended, written, dropped, write_errors;
+	uint64_t appended, written;
+	uint64_t dropped;        /* the queue was full */
+	uint64_t write_failures; /* batches that failed and stay queued for a retry */
+	uint64_t lost;           /* records given up: not storable, or still failing at close */
 	size_t queued;
 };
 void verification_log_stats(struct verification_log *log, struct verification_log_stats *out);

@@ -96,7 +96,7 @@ static struct policy_entry *load(struct policy_cache *c, const struct policy_kin
 	e->kind = kind;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	rc = policy_store_get(c->db, kind->kind, name, &stored, err, err_len);
-	if (rc == STORE_ERROR) {
+	if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
 		free(e);
 		return NULL;
 	}

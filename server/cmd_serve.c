@@ -97,6 +97,13 @@ static struct http_server *reload_tls(struct app *app, struct http_server *old,
 	return fresh;
 }
 
+/* The verification log's writer thread tells of storage trouble here. */
+static void report_log_trouble(void *context, const char *message)
+{
+	(void)context;
+	log_warn("%s", message);
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -292,6 +299,7 @@ int cmd_serve(int argc, char **argv)
 			.queue_capacity = config.verification_log_queue,
 			.max_age_seconds = (int64_t)config.verification_log_max_age_days * 86400,
 			.max_records = (int64_t)config.verification_log_max_records,
+			.on_trouble = report_log_trouble,
 		};
 		vlog = verification_log_open(&lc, err, sizeof(err));
 		if (!vlog) {

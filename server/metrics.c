@@ -274,8 +274,11 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 		g->log_written);
 	counter(&t, "teev_verification_log_dropped_total", "Verdicts dropped because the queue was full.",
 		g->log_dropped);
-	counter(&t, "teev_verification_log_write_errors_total", "Verdicts lost to database errors.",
-		g->log_write_errors);
+	counter(&t, "teev_verification_log_write_failures_total",
+		"Batch writes that failed (disk full, read-only, busy); their verdicts stay queued.",
+		g->log_write_failures);
+	counter(&t, "teev_verification_log_lost_total",
+		"Verdicts given up: not storable, or storage still failing at shutdown.", g->log_lost);
 	gauge(&t, "teev_verification_log_queue_depth", "Verdicts waiting to be written.", g->log_queued);
 	counter(&t, "teev_policy_compilations_total",
 		"Stored policies compiled (again after each policy change).", g->policy_compilations);

@@ -28,7 +28,8 @@ void metrics_route_label(const char *path, char *out, size_t cap);
 struct metrics_gauges {
 	uint64_t kds_requests, kds_successes, kds_rate_limited, kds_errors, kds_coalesced;
 	uint64_t vek_cache_hits, vek_cache_misses;
-	uint64_t log_appended, log_written, log_dropped, log_write_errors, log_queued;
+	uint64_t log_appended, log_written, log_dropped, log_write_failures, log_lost,
+		log_queued;
 	uint64_t policy_compilations;
 	int ready;
 };

@@ -58,7 +58,8 @@ static void collect_gauges(struct app *app, struct metrics_gauges *g)
 		g->log_appended = l.appended;
 		g->log_written = l.written;
 		g->log_dropped = l.dropped;
-		g->log_write_errors = l.write_errors;
+		g->log_write_failures = l.write_failures;
+		g->log_lost = l.lost;
 		g->log_queued = l.queued;
 	}
 }

@@ -65,6 +65,16 @@ static const char *label(const struct policy_kind_info *kind)
 	return kind->keylime ? kind->keylime->label : kind->cli_name;
 }
 
+/* 503 when the storage itself failed (full, read-only): the client may try
+ * again later and nothing stored changed; 500 for anything else. */
+static void reply_store_error(struct route_reply *reply, enum store_result rc, const char *err)
+{
+	if (rc == STORE_UNAVAILABLE)
+		reply_error(reply, 503, "policy storage unavailable, nothing was changed: %s", err);
+	else
+		reply_error(reply, 500, "%s", err);
+}
+
 static void list_policies(struct app *app, const struct policy_kind_info *kind,
 			  struct route_reply *reply)
 {
@@ -131,7 +141,7 @@ static void show_policy(struct app *app, const struct policy_kind_info *kind, co
 		return;
 	}
 	if (rc != STORE_OK) {
-		reply_error(reply, 500, "%s", err);
+		reply_store_error(reply, rc, err);
 		return;
 	}
 	if (kind->keylime) {
@@ -246,7 +256,7 @@ static void write_policy(struct app *app, const struct policy_kind_info *kind, c
 	} else if (rc == STORE_NOT_FOUND) {
 		reply_error(reply, 404, "%s %s not found (use POST to create it)", label(kind), name);
 	} else if (rc != STORE_OK) {
-		reply_error(reply, 500, "%s", err);
+		reply_store_error(reply, rc, err);
 	} else {
 		/* Keylime answers a write with empty results; teev says the version. */
 		reply_ok(reply, create ? 201 : 200,
@@ -269,7 +279,7 @@ static void delete_policy(struct app *app, const struct policy_kind_info *kind, 
 		return;
 	}
 	if (rc != STORE_OK) {
-		reply_error(reply, 500, "%s", err);
+		reply_store_error(reply, rc, err);
 		return;
 	}
 	results = json_object_new_object();

@@ -166,6 +166,11 @@ static int launch(struct teev_server *s)
 
 int harness_start(struct teev_server *s, const char *extra_config)
 {
+	return harness_start_on(s, extra_config, NULL);
+}
+
+int harness_start_on(struct teev_server *s, const char *extra_config, const char *db_path)
+{
 	const char *teev = harness_env("TEEV_BIN", "build/teev");
 	FILE *fp;
 
@@ -178,7 +183,10 @@ int harness_start(struct teev_server *s, const char *extra_config)
 	snprintf(s->ca_dir, sizeof(s->ca_dir), "%s/cv_ca", s->dir);
 	snprintf(s->log_path, sizeof(s->log_path), "%s/server.log", s->dir);
 	snprintf(s->config_path, sizeof(s->config_path), "%s/verifier.conf", s->dir);
-	snprintf(s->db_path, sizeof(s->db_path), "%s/teev.db", s->dir);
+	if (db_path)
+		snprintf(s->db_path, sizeof(s->db_path), "%s", db_path);
+	else
+		snprintf(s->db_path, sizeof(s->db_path), "%s/teev.db", s->dir);
 
 	const char *init[] = {teev, "certs", "init", s->ca_dir, NULL};
 	if (harness_run(init) != 0) {
@@ -397,4 +405,38 @@ void harness_failure_types(struct json_object *envelope, char *out, size_t cap)
 		if (used >= cap)
 			return;
 	}
+}
+
+long harness_ops_get(unsigned port, const char *path, char **out)
+{
+	CURL *curl = curl_easy_init();
+	char url[128];
+	long status = 0;
+	FILE *mem;
+	size_t size = 0;
+
+	*out = NULL;
+	mem = open_memstream(out, &size);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, mem);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	if (curl_easy_perform(curl) == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(curl);
+	fclose(mem);
+	return status;
+}
+
+long long harness_metric(const char *scrape, const char *series)
+{
+	const char *p = scrape;
+	size_t n = strlen(series);
+
+	while ((p = strstr(p, series)) != NULL) {
+		if ((p == scrape || p[-1] == '\n') && p[n] == ' ')
+			return atoll(p + n + 1);
+		p += n;
+	}
+	return -1;
 }

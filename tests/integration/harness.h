@@ -38,6 +38,8 @@ struct http_result {
 /* Starts a server. extra_config holds more "name = value" lines for the
  * [verifier] section (may be NULL). Returns 0 or -1 (details on stderr). */
 int harness_start(struct teev_server *s, const char *extra_config);
+/* The same with the database at db_path (NULL: in the server's folder). */
+int harness_start_on(struct teev_server *s, const char *extra_config, const char *db_path);
 /* SIGTERM, wait, and remove the folder. Returns the exit status (0 = clean). */
 int harness_stop(struct teev_server *s);
 /* SIGTERM and wait, keeping the folder (database, log) for inspection.
@@ -70,6 +72,12 @@ int harness_run(const char *const argv[]); /* runs a program, returns its exit s
 /* Runs a program and returns its exit status; *out (malloc'd) holds its
  * stdout and *err its stderr (either may be NULL if not wanted). */
 int harness_run_capture(const char *const argv[], char **out, char **err);
+
+/* Plain HTTP GET on an operations port (ops_port). Returns the status;
+ * the body (malloc'd) in *out. */
+long harness_ops_get(unsigned port, const char *path, char **out);
+/* The value of the sample line "series value" in a /metrics scrape, or -1. */
+long long harness_metric(const char *scrape, const char *series);
 
 /* Failure ids of a verification answer, "a,b,c" (empty when none). */
 void harness_failure_types(struct json_object *envelope, char *out, size_t cap);

@@ -82,42 +82,6 @@ static unsigned start(struct suite *s, struct teev_server *server, struct client
 	return ops_port;
 }
 
-/* Plain HTTP GET on the operations port. Returns the status; body in *out. */
-static long ops_get(unsigned port, const char *path, char **out)
-{
-	CURL *curl = curl_easy_init();
-	char url[128];
-	long status = 0;
-	FILE *mem;
-	size_t size = 0;
-
-	*out = NULL;
-	mem = open_memstream(out, &size);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, mem);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
-	if (curl_easy_perform(curl) == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(curl);
-	fclose(mem);
-	return status;
-}
-
-/* The value of one sample line "name{labels} value" in a scrape, or -1. */
-static long long sample(const char *scrape, const char *series)
-{
-	const char *p = scrape;
-	size_t n = strlen(series);
-
-	while ((p = strstr(p, series)) != NULL) {
-		if ((p == scrape || p[-1] == '\n') && p[n] == ' ')
-			return atoll(p + n + 1);
-		p += n;
-	}
-	return -1;
-}
-
 static void test_metrics_count_requests_and_parse(void **state)
 {
 	struct suite *s = *state;
@@ -141,16 +105,16 @@ static void test_metrics_count_requests_and_parse(void **state)
 	assert_int_equal(r.status, 400);
 	http_result_free(&r);
 
-	assert_int_equal(ops_get(ops, "/metrics", &scrape), 200);
-	assert_int_equal(sample(scrape, "teev_http_requests_total{route=\"/verify/evidence\",status=\"200\"}"), 5);
-	assert_int_equal(sample(scrape, "teev_http_requests_total{route=\"/verify/evidence\",status=\"400\"}"), 1);
-	assert_int_equal(sample(scrape, "teev_http_requests_total{route=\"/version\",status=\"200\"}"), 3);
-	assert_int_equal(sample(scrape, "teev_http_requests_total{route=\"/teepolicies\",status=\"201\"}"), 1);
-	assert_int_equal(sample(scrape, "teev_verdicts_total{type=\"tee\",result=\"pass\"}"), 5);
-	assert_int_equal(sample(scrape, "teev_http_request_duration_seconds_count{route=\"/verify/evidence\"}"), 6);
-	assert_int_equal(sample(scrape, "teev_ready"), 1);
+	assert_int_equal(harness_ops_get(ops, "/metrics", &scrape), 200);
+	assert_int_equal(harness_metric(scrape, "teev_http_requests_total{route=\"/verify/evidence\",status=\"200\"}"), 5);
+	assert_int_equal(harness_metric(scrape, "teev_http_requests_total{route=\"/verify/evidence\",status=\"400\"}"), 1);
+	assert_int_equal(harness_metric(scrape, "teev_http_requests_total{route=\"/version\",status=\"200\"}"), 3);
+	assert_int_equal(harness_metric(scrape, "teev_http_requests_total{route=\"/teepolicies\",status=\"201\"}"), 1);
+	assert_int_equal(harness_metric(scrape, "teev_verdicts_total{type=\"tee\",result=\"pass\"}"), 5);
+	assert_int_equal(harness_metric(scrape, "teev_http_request_duration_seconds_count{route=\"/verify/evidence\"}"), 6);
+	assert_int_equal(harness_metric(scrape, "teev_ready"), 1);
 	/* The VCEK chain was proven once; the other four verdicts hit the cache. */
-	assert_int_equal(sample(scrape, "teev_vek_cache_hits_total"), 4);
+	assert_int_equal(harness_metric(scrape, "teev_vek_cache_hits_total"), 4);
 
 	/* Prometheus' own parser accepts the exposition. */
 	char path[400];
@@ -168,9 +132,9 @@ static void test_metrics_count_requests_and_parse(void **state)
 	if (status != 0)
 		fail_msg("promtool check metrics failed (%d): %s", status, output);
 
-	assert_int_equal(ops_get(ops, "/healthz", &err), 200);
+	assert_int_equal(harness_ops_get(ops, "/healthz", &err), 200);
 	free(err);
-	assert_int_equal(ops_get(ops, "/nothing", &err), 404);
+	assert_int_equal(harness_ops_get(ops, "/nothing", &err), 404);
 	free(err);
 	free(scrape);
 	free(body);
@@ -342,9 +306,9 @@ static void test_policy_compiled_once_across_logged_verdicts(void **state)
 		http_result_free(&r);
 		usleep(20 * 1000); /* let the log writer commit between verdicts */
 	}
-	assert_int_equal(ops_get(ops, "/metrics", &scrape), 200);
-	assert_int_equal(sample(scrape, "teev_policy_compilations_total"), 1);
-	assert_true(sample(scrape, "teev_verification_log_written_total") >= 1);
+	assert_int_equal(harness_ops_get(ops, "/metrics", &scrape), 200);
+	assert_int_equal(harness_metric(scrape, "teev_policy_compilations_total"), 1);
+	assert_true(harness_metric(scrape, "teev_verification_log_written_total") >= 1);
 	free(scrape);
 	assert_int_equal(harness_request(&server, &admin, "PUT", "/v2.5/teepolicies/default", ALLOW_ANY,
 					 strlen(ALLOW_ANY), &r), 0);
@@ -355,8 +319,8 @@ static void test_policy_compiled_once_across_logged_verdicts(void **state)
 						 strlen(body), &r), 0);
 		http_result_free(&r);
 	}
-	assert_int_equal(ops_get(ops, "/metrics", &scrape), 200);
-	assert_int_equal(sample(scrape, "teev_policy_compilations_total"), 2);
+	assert_int_equal(harness_ops_get(ops, "/metrics", &scrape), 200);
+	assert_int_equal(harness_metric(scrape, "teev_policy_compilations_total"), 2);
 	free(scrape);
 	free(body);
 	assert_int_equal(harness_stop(&server), 0);
@@ -372,16 +336,16 @@ static void test_readyz_flips_during_shutdown(void **state)
 	pthread_t thread;
 	char *out = NULL;
 
-	assert_int_equal(ops_get(ops, "/readyz", &out), 200);
+	assert_int_equal(harness_ops_get(ops, "/readyz", &out), 200);
 	free(out);
 	assert_int_equal(pthread_create(&thread, NULL, send_slow, &sr), 0);
 	usleep(500 * 1000);
 	kill(server.pid, SIGTERM);
 	usleep(300 * 1000);
 	/* Draining: alive, not ready. */
-	assert_int_equal(ops_get(ops, "/readyz", &out), 503);
+	assert_int_equal(harness_ops_get(ops, "/readyz", &out), 503);
 	free(out);
-	assert_int_equal(ops_get(ops, "/healthz", &out), 200);
+	assert_int_equal(harness_ops_get(ops, "/healthz", &out), 200);
 	free(out);
 	pthread_join(thread, NULL);
 	/* The in-flight request was finished, not cut. */
