@@ -5,6 +5,7 @@
 #   make test       install missing packages, build, replay the fuzz corpora, run unit +
 #                   integration tests (make fuzz, make lint: see tests/fuzz/)
 #   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
+#   make valgrind   the integration suite with the server under valgrind's memcheck
 
 CC ?= cc
 BUILD ?= build
@@ -32,7 +33,7 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcar
 SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
-.PHONY: all run test check deps deps-test clean asan ubsan tests
+.PHONY: all run test check deps deps-test clean asan ubsan valgrind tests
 # Keep object files of pattern-built tests: no rebuilds, and no "rm" after the summary.
 .SECONDARY:
 all: $(BUILD)/teev
@@ -101,6 +102,16 @@ asan:
 ubsan:
 	$(MAKE) --no-print-directory BUILD=build-ubsan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=undefined" check
+
+# The integration suite with every teev process under valgrind's memcheck
+# (about N minutes; not part of make test). Fails on a failed test, a memory
+# error or a definitely-lost block; one log per process in $(BUILD)/valgrind.
+valgrind: deps-test tests
+	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) TEEV_REAL_BIN=$(abspath $(BUILD)/teev) \
+	TEEV_BIN=$(abspath tests/valgrind/teev.sh) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
+	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(INTEGRATION_TESTS)
+	sh tests/valgrind/report.sh $(BUILD)/valgrind
 
 deps:
 	sh deploy/install-deps.sh build
