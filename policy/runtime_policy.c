@@ -27,7 +27,7 @@
 
 #define EMPTY_SLOT UINT32_MAX
 #define ARENA_MAX ((size_t)UINT32_MAX - 1)
-#define KEY_FILE_MAX (1024 * 1024)
+#define KEY_FILE_MAX ((size_t)1024 * 1024)
 /* Catastrophic backtracking in an operator's regex must not stall a request:
  * past these limits the path counts as not excluded (fail closed). */
 #define EXCLUDES_MATCH_LIMIT 1000000
@@ -631,7 +631,7 @@ static struct json_object *parse_json_object(const char *text, size_t len, const
 	size_t end;
 
 	if (len > RUNTIME_POLICY_MAX_BYTES) {
-		snprintf(err, err_len, "%s is larger than %u bytes", what, RUNTIME_POLICY_MAX_BYTES);
+		snprintf(err, err_len, "%s is larger than %zu bytes", what, RUNTIME_POLICY_MAX_BYTES);
 		return NULL;
 	}
 	tok = json_tokener_new();

@@ -852,7 +852,7 @@ struct snp_policy *snp_policy_parse(const char *json_text, size_t len, char *err
 		goto out;
 	}
 	if (len > SNP_POLICY_MAX_SIZE) {
-		refuse(&c, "policy is %zu bytes, more than the limit of %d", len, SNP_POLICY_MAX_SIZE);
+		refuse(&c, "policy is %zu bytes, more than the limit of %zu", len, SNP_POLICY_MAX_SIZE);
 		goto out;
 	}
 	/* json-c would stop at a NUL and take the rest for trailing data, or not. */

@@ -17,7 +17,7 @@
 
 /* Claims of TPM verdicts echo the whole request (IMA lists can be MBs):
  * beyond this the log keeps a digest, not the bytes. */
-#define CLAIMS_KEPT_MAX (64 * 1024)
+#define CLAIMS_KEPT_MAX ((size_t)64 * 1024)
 
 const char *audit_result(const struct verdict *v)
 {

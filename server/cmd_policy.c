@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#define POLICY_FILE_MAX (64u * 1024 * 1024)
+#define POLICY_FILE_MAX ((size_t)64 * 1024 * 1024)
 
 static void policy_usage(FILE *out)
 {

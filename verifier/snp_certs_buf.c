@@ -69,7 +69,7 @@ int snp_certs_buf_parse(const uint8_t *buf, size_t len, struct snp_certs_buf *ou
 	memset(out, 0, sizeof(*out));
 	if (len > SNP_CERTS_BUF_MAX) {
 		failures_add(f, "tee_attestation.invalid_input",
-			     "certs-buf is %zu bytes, more than the %d allowed", len,
+			     "certs-buf is %zu bytes, more than the %zu allowed", len,
 			     SNP_CERTS_BUF_MAX);
 		return -1;
 	}
