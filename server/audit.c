@@ -44,7 +44,7 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 	bytes_to_hex(digest, 32, out);
 }
 
-static char *claims_text(const struct verdict *v, struct json_object *data)
+static char *claims_text(const struct verdict *v, const struct json_object *data)
 {
 	const char *text;
 	size_t len;
