@@ -120,7 +120,8 @@ static int import_vcek(int argc, char **argv)
 		size_t len = 0;
 		uint8_t *der;
 
-		if (argv[i][0] == '-') {
+		/* False positive: argv[i] for i < argc is never NULL (C17 5.1.2.2.1). */
+		if (argv[i][0] == '-') { // NOLINT(clang-analyzer-core.NullDereference)
 			i++; /* an option and its value, parsed above */
 			continue;
 		}
