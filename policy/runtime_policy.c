@@ -496,8 +496,9 @@ static int compile_excludes(struct runtime_policy *p, struct json_object *list, 
 		size_t len = (size_t)json_object_get_string_len(item);
 
 		if (i) {
-			memcpy(w, ")|(", 3);
-			w += 3;
+			*w++ = ')';
+			*w++ = '|';
+			*w++ = '(';
 		}
 		memcpy(w, json_object_get_string(item), len);
 		w += len;
@@ -1027,7 +1028,7 @@ static struct runtime_policy_keys *keys_new(size_t n)
 
 	if (!k)
 		return NULL;
-	k->keys = calloc(n ? n : 1, sizeof(*k->keys));
+	k->keys = calloc(n ? n : 1, sizeof(EVP_PKEY *));
 	if (!k->keys) {
 		free(k);
 		return NULL;
