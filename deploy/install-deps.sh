@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages teev needs, and only those that are missing.
 #   deploy/install-deps.sh build   compiler and libraries (make, make run)
-#   deploy/install-deps.sh test    build + test tools (make test)
+#   deploy/install-deps.sh test    build + test tools (make test, make lint)
 # Used by the Makefile so that `make run` and `make test` work on a fresh
 # machine; safe to run again (it does nothing when everything is present).
 set -eu
@@ -9,7 +9,7 @@ set -eu
 build_packages="gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev
 libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev openssl"
 test_packages="libcmocka-dev curl ca-certificates swtpm swtpm-tools tpm2-tools prometheus clang libclang-rt-14-dev jq
-valgrind"
+valgrind cppcheck clang-tidy"
 
 case "${1:-build}" in
 build) wanted="$build_packages" ;;

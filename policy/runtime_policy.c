@@ -27,7 +27,7 @@
 
 #define EMPTY_SLOT UINT32_MAX
 #define ARENA_MAX ((size_t)UINT32_MAX - 1)
-#define KEY_FILE_MAX (1024 * 1024)
+#define KEY_FILE_MAX ((size_t)1024 * 1024)
 /* Catastrophic backtracking in an operator's regex must not stall a request:
  * past these limits the path counts as not excluded (fail closed). */
 #define EXCLUDES_MATCH_LIMIT 1000000
@@ -496,8 +496,9 @@ static int compile_excludes(struct runtime_policy *p, struct json_object *list, 
 		size_t len = (size_t)json_object_get_string_len(item);
 
 		if (i) {
-			memcpy(w, ")|(", 3);
-			w += 3;
+			*w++ = ')';
+			*w++ = '|';
+			*w++ = '(';
 		}
 		memcpy(w, json_object_get_string(item), len);
 		w += len;
@@ -631,7 +632,7 @@ static struct json_object *parse_json_object(const char *text, size_t len, const
 	size_t end;
 
 	if (len > RUNTIME_POLICY_MAX_BYTES) {
-		snprintf(err, err_len, "%s is larger than %u bytes", what, RUNTIME_POLICY_MAX_BYTES);
+		snprintf(err, err_len, "%s is larger than %zu bytes", what, RUNTIME_POLICY_MAX_BYTES);
 		return NULL;
 	}
 	tok = json_tokener_new();
@@ -1027,7 +1028,7 @@ static struct runtime_policy_keys *keys_new(size_t n)
 
 	if (!k)
 		return NULL;
-	k->keys = calloc(n ? n : 1, sizeof(*k->keys));
+	k->keys = calloc(n ? n : 1, sizeof(EVP_PKEY *));
 	if (!k->keys) {
 		free(k);
 		return NULL;

@@ -26,7 +26,7 @@
 struct json_object;
 
 /* Bounds on the text accepted; larger policies are refused, not truncated. */
-#define RUNTIME_POLICY_MAX_BYTES (256u * 1024 * 1024)
+#define RUNTIME_POLICY_MAX_BYTES ((size_t)256 * 1024 * 1024)
 #define RUNTIME_POLICY_MAX_NAME 65536 /* a longer path could never match a line */
 
 struct runtime_policy;

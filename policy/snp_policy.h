@@ -49,7 +49,7 @@
 struct failures;
 struct snp_result;
 
-#define SNP_POLICY_MAX_SIZE (1024 * 1024) /* bytes of JSON text */
+#define SNP_POLICY_MAX_SIZE ((size_t)1024 * 1024) /* bytes of JSON text */
 #define SNP_POLICY_MAX_LIST 4096          /* entries per list */
 #define SNP_POLICY_MAX_DEPTH 16           /* JSON nesting */
 

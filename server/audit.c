@@ -17,7 +17,7 @@
 
 /* Claims of TPM verdicts echo the whole request (IMA lists can be MBs):
  * beyond this the log keeps a digest, not the bytes. */
-#define CLAIMS_KEPT_MAX (64 * 1024)
+#define CLAIMS_KEPT_MAX ((size_t)64 * 1024)
 
 const char *audit_result(const struct verdict *v)
 {
@@ -44,7 +44,7 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 	bytes_to_hex(digest, 32, out);
 }
 
-static char *claims_text(const struct verdict *v, struct json_object *data)
+static char *claims_text(const struct verdict *v, const struct json_object *data)
 {
 	const char *text;
 	size_t len;

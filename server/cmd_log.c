@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@ static void log_usage(FILE *out)
 
 int cmd_log(int argc, char **argv)
 {
-	const char *action, *database = NULL, *config_path = NULL, *id_text = NULL;
+	const char *database = NULL, *config_path = NULL, *id_text = NULL;
+	bool show;
 	struct verification_query q = {.since_ms = 0, .valid = -1, .limit = 100};
 	struct teev_config config;
 	struct db *db = NULL;
@@ -36,18 +38,20 @@ int cmd_log(int argc, char **argv)
 		log_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	action = argv[1];
-	if (strcmp(action, "list") != 0 && strcmp(action, "show") != 0) {
+	/* "list" or "show": compared once here, the rest branches on show. */
+	show = strcmp(argv[1], "show") == 0;
+	if (!show && strcmp(argv[1], "list") != 0) {
 		log_usage(stderr);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(argv[i], "--database") == 0 && value) {
+		bool has_value = i + 1 < argc;
+		const char *value = has_value ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--database") == 0 && has_value) {
 			database = argv[++i];
-		} else if (strcmp(argv[i], "--config") == 0 && value) {
+		} else if (strcmp(argv[i], "--config") == 0 && has_value) {
 			config_path = argv[++i];
-		} else if (strcmp(argv[i], "--since") == 0 && value) {
+		} else if (strcmp(argv[i], "--since") == 0 && has_value) {
 			time_t t;
 			if (parse_rfc3339(value, &t)) {
 				fprintf(stderr, "teev log: --since \"%s\" is not an RFC 3339 time\n", value);
@@ -55,14 +59,14 @@ int cmd_log(int argc, char **argv)
 			}
 			q.since_ms = (int64_t)t * 1000;
 			i++;
-		} else if (strcmp(argv[i], "--valid") == 0 && value) {
+		} else if (strcmp(argv[i], "--valid") == 0 && has_value) {
 			if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
 				fprintf(stderr, "teev log: --valid must be true or false\n");
 				return 2;
 			}
 			q.valid = strcmp(value, "true") == 0;
 			i++;
-		} else if (strcmp(argv[i], "--limit") == 0 && value) {
+		} else if (strcmp(argv[i], "--limit") == 0 && has_value) {
 			char *end;
 			errno = 0;
 			q.limit = strtoll(value, &end, 10);
@@ -71,14 +75,14 @@ int cmd_log(int argc, char **argv)
 				return 2;
 			}
 			i++;
-		} else if (strcmp(action, "show") == 0 && !id_text && argv[i][0] != '-') {
+		} else if (show && !id_text && argv[i][0] != '-') {
 			id_text = argv[i];
 		} else {
 			fprintf(stderr, "teev log: unexpected argument \"%s\"\n", argv[i]);
 			return 2;
 		}
 	}
-	if (strcmp(action, "show") == 0 && !id_text) {
+	if (show && !id_text) {
 		log_usage(stderr);
 		return 2;
 	}
@@ -90,7 +94,7 @@ int cmd_log(int argc, char **argv)
 		fprintf(stderr, "teev log: %s\n", err);
 		return 1;
 	}
-	if (strcmp(action, "list") == 0) {
+	if (!show) {
 		out = verification_log_query(db, &q, err, sizeof(err));
 	} else {
 		char *end;

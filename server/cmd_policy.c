@@ -17,7 +17,41 @@
 #include <string.h>
 #include <time.h>
 
-#define POLICY_FILE_MAX (64u * 1024 * 1024)
+#define POLICY_FILE_MAX ((size_t)64 * 1024 * 1024)
+
+enum policy_action {
+	ACTION_LIST,
+	ACTION_SHOW,
+	ACTION_DELETE,
+	ACTION_VALIDATE,
+	ACTION_ADD,
+	ACTION_REPLACE,
+	ACTION_UNKNOWN
+};
+
+/* How many of NAME and FILE each action takes. */
+static const size_t positional_count[ACTION_UNKNOWN] = {
+	[ACTION_LIST] = 0,     [ACTION_SHOW] = 1, [ACTION_DELETE] = 1,
+	[ACTION_VALIDATE] = 1, [ACTION_ADD] = 2,  [ACTION_REPLACE] = 2,
+};
+
+/* The word is compared here once, so every later branch sees the same action. */
+static enum policy_action action_by_word(const char *word)
+{
+	if (strcmp(word, "list") == 0)
+		return ACTION_LIST;
+	if (strcmp(word, "show") == 0)
+		return ACTION_SHOW;
+	if (strcmp(word, "delete") == 0)
+		return ACTION_DELETE;
+	if (strcmp(word, "validate") == 0)
+		return ACTION_VALIDATE;
+	if (strcmp(word, "add") == 0)
+		return ACTION_ADD;
+	if (strcmp(word, "replace") == 0)
+		return ACTION_REPLACE;
+	return ACTION_UNKNOWN;
+}
 
 static void policy_usage(FILE *out)
 {
@@ -103,7 +137,7 @@ static void print_summary(const struct stored_policy *p, const char *verb)
 }
 
 static int run(struct db *db, const struct policy_compile_context *ctx,
-	       const struct policy_kind_info *kind, const char *action,
+	       const struct policy_kind_info *kind, enum policy_action action,
 	       const char *name, const char *file)
 {
 	struct stored_policy p;
@@ -112,7 +146,7 @@ static int run(struct db *db, const struct policy_compile_context *ctx,
 	char *doc = NULL;
 	int status = 1;
 
-	if (strcmp(action, "list") == 0) {
+	if (action == ACTION_LIST) {
 		struct stored_policy *items = NULL;
 		int n = policy_store_list(db, kind->ops.kind, &items, err, sizeof(err));
 		if (n < 0) {
@@ -124,7 +158,7 @@ static int run(struct db *db, const struct policy_compile_context *ctx,
 		free(items);
 		return 0;
 	}
-	if (strcmp(action, "show") == 0) {
+	if (action == ACTION_SHOW) {
 		rc = policy_store_get(db, kind->ops.kind, name, &p, err, sizeof(err));
 		if (rc == STORE_OK) {
 			struct json_object *o = json_tokener_parse(p.document);
@@ -137,14 +171,14 @@ static int run(struct db *db, const struct policy_compile_context *ctx,
 			stored_policy_clear(&p);
 			return 0;
 		}
-	} else if (strcmp(action, "delete") == 0) {
+	} else if (action == ACTION_DELETE) {
 		rc = policy_store_delete(db, kind->ops.kind, name, err, sizeof(err));
 		if (rc == STORE_OK) {
 			printf("deleted %s policy \"%s\"\n", kind->ops.kind, name);
 			return 0;
 		}
 	} else {
-		bool create = strcmp(action, "add") == 0;
+		bool create = action == ACTION_ADD;
 		doc = validated(ctx, kind, file);
 		if (!doc)
 			return 1;
@@ -171,7 +205,8 @@ out:
 
 int cmd_policy(int argc, char **argv)
 {
-	const char *action, *kind_name = NULL, *database = NULL, *config_path = NULL;
+	const char *kind_name = NULL, *database = NULL, *config_path = NULL;
+	enum policy_action action;
 	const char *positional[2] = {NULL, NULL};
 	size_t n_positional = 0;
 	const struct policy_kind_info *kind;
@@ -185,7 +220,7 @@ int cmd_policy(int argc, char **argv)
 		policy_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	action = argv[1];
+	action = action_by_word(argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
 			kind_name = argv[++i];
@@ -210,16 +245,11 @@ int cmd_policy(int argc, char **argv)
 			policy_kind_names());
 		return 2;
 	}
-	size_t wanted = strcmp(action, "list") == 0                                     ? 0
-			: strcmp(action, "validate") == 0 || strcmp(action, "show") == 0 ||
-					strcmp(action, "delete") == 0                 ? 1
-			: strcmp(action, "add") == 0 || strcmp(action, "replace") == 0 ? 2
-										       : 99;
-	if (wanted == 99 || n_positional != wanted) {
+	if (action == ACTION_UNKNOWN || n_positional != positional_count[action]) {
 		policy_usage(stderr);
 		return 2;
 	}
-	if (strcmp(action, "validate") != 0 && !policy_name_valid(positional[0] ? positional[0] : "x")) {
+	if (action != ACTION_VALIDATE && !policy_name_valid(positional[0] ? positional[0] : "x")) {
 		fprintf(stderr,
 			"teev policy: name \"%s\" is invalid: use 1..128 of A-Z a-z 0-9 . _ - (not starting with '.')\n",
 			positional[0]);
@@ -231,7 +261,7 @@ int cmd_policy(int argc, char **argv)
 		fprintf(stderr, "teev policy: runtime_policy_signing_keys: %s\n", err);
 		return 2;
 	}
-	if (strcmp(action, "validate") == 0) {
+	if (action == ACTION_VALIDATE) {
 		char *doc = validated(&ctx, kind, positional[0]);
 		rc = doc ? 0 : 1;
 		if (doc)

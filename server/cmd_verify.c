@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INPUT_FILE_MAX (1024 * 1024)
+#define INPUT_FILE_MAX ((size_t)1024 * 1024)
 
 static void verify_usage(FILE *out)
 {

@@ -26,7 +26,7 @@
 
 /* TLS 1.3 and 1.2 only; GnuTLS's NORMAL set otherwise. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-#define PEM_FILE_MAX (1024 * 1024)
+#define PEM_FILE_MAX ((size_t)1024 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;

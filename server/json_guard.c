@@ -27,7 +27,7 @@ struct guard {
 	struct key *keys;
 	size_t n_keys, keys_cap;
 	size_t *frames; /* per nesting level: first key index, or SIZE_MAX for arrays */
-	size_t depth, max_depth;
+	size_t depth;
 	unsigned char *arena; /* decoded key bytes */
 	size_t arena_len, arena_cap;
 };
@@ -242,8 +242,7 @@ static int push_key(struct guard *g, size_t start)
 
 int json_guard_check(const char *text, size_t len, size_t max_depth, char *why, size_t cap)
 {
-	struct guard g = {.p = (const unsigned char *)text, .len = len, .why = why, .cap = cap,
-			  .max_depth = max_depth};
+	struct guard g = {.p = (const unsigned char *)text, .len = len, .why = why, .cap = cap};
 	/* After '{' or ',' inside an object the next string is a key. */
 	bool expect_key = false;
 	size_t first = 0;
@@ -253,7 +252,6 @@ int json_guard_check(const char *text, size_t len, size_t max_depth, char *why, 
 			       text[first] == '\r'))
 		first++;
 	if (first == len || (text[first] != '{' && text[first] != '[')) {
-		g.pos = first;
 		snprintf(why, cap, "body is not valid JSON: expected a JSON object ('{') at offset %zu",
 			 first);
 		return -1;

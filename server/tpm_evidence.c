@@ -33,6 +33,11 @@
 #define MB_PCRS 0xFBFFu          /* 0-9, 11-15 */
 #define MB_EXAMPLE_PCRS 0x43FFu  /* 0-9, 14: the "example" engine's PCRs */
 
+/* Bounds python_repr()'s recursion. No document reaching it nests this deep
+ * (request bodies are parsed with a depth limit of 64, mb_policy texts with
+ * 32), so the cut-off, printed as "...", never shows in practice. */
+#define REPR_MAX_DEPTH 64
+
 int tpm_context_configure(struct tpm_context *ctx, const char *mb_policy_name,
 			  const char *mb_evaluate, char *err, size_t err_len)
 {
@@ -266,8 +271,10 @@ static int select_policy(const struct tpm_context *ctx, struct json_object *data
 	return 0;
 }
 
-/* Python's repr() of a parsed JSON value, as upstream prints a refstate. */
-static void python_repr(struct json_object *o, char *out, size_t cap, size_t *used)
+/* Python's repr() of a parsed JSON value, as upstream prints a refstate;
+ * depth counts the arrays and objects around o. */
+static void python_repr(struct json_object *o, int depth, char *out, size_t cap, // NOLINT(misc-no-recursion): depth <= REPR_MAX_DEPTH
+			size_t *used)
 {
 #define PUT(...)                                                                   \
 	do {                                                                           \
@@ -275,6 +282,10 @@ static void python_repr(struct json_object *o, char *out, size_t cap, size_t *us
 		if (n_ > 0)                                                            \
 			*used += (size_t)n_;                                           \
 	} while (0)
+	if (depth > REPR_MAX_DEPTH) {
+		PUT("...");
+		return;
+	}
 	switch (json_object_get_type(o)) {
 	case json_type_null:
 		PUT("None");
@@ -290,7 +301,7 @@ static void python_repr(struct json_object *o, char *out, size_t cap, size_t *us
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
 			if (i)
 				PUT(", ");
-			python_repr(json_object_array_get_idx(o, i), out, cap, used);
+			python_repr(json_object_array_get_idx(o, i), depth + 1, out, cap, used);
 		}
 		PUT("]");
 		break;
@@ -300,7 +311,7 @@ static void python_repr(struct json_object *o, char *out, size_t cap, size_t *us
 		json_object_object_foreach(o, key, value)
 		{
 			PUT("%s'%s': ", first ? "" : ", ", key);
-			python_repr(value, out, cap, used);
+			python_repr(value, depth + 1, out, cap, used);
 			first = false;
 		}
 		PUT("}");
@@ -478,8 +489,8 @@ static void route_pcrs(const struct tpm_context *ctx, struct json_object *data,
 		size_t used = 0;
 		struct json_object *context = json_object_new_object();
 
-		python_repr((struct json_object *)mb_policy_document(mb), refstate, sizeof(refstate),
-			    &used);
+		python_repr((struct json_object *)mb_policy_document(mb), 0, refstate,
+			    sizeof(refstate), &used);
 		json_object_object_add(context, "context",
 				       json_object_new_string("Boot attestation failed"));
 		json_object_object_add(context, "policy", json_object_new_string("reject-all"));

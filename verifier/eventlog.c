@@ -288,7 +288,7 @@ static int parse_spec_id(struct replay_ctx *c, const uint8_t *data, uint32_t siz
 			    n, SPEC_ID_MAX_ALGS);
 
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *row = data + SPEC_ID_FIXED_SIZE + 4 * i;
+		const uint8_t *row = data + SPEC_ID_FIXED_SIZE + (size_t)i * 4;
 		uint16_t alg = le16(row);
 		uint16_t dsize = le16(row + 2);
 		int k = known_index(alg);

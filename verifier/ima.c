@@ -413,7 +413,7 @@ static struct json_object *py_bytes_repr(const uint8_t *b, size_t n)
 			*w++ = (char)c;
 		} else if (c == '\t' || c == '\n' || c == '\r') {
 			*w++ = '\\';
-			*w++ = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+			*w++ = (char)(c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
 		} else if (c < 0x20 || c >= 0x7f) {
 			*w++ = '\\';
 			*w++ = 'x';

@@ -69,7 +69,7 @@ int snp_certs_buf_parse(const uint8_t *buf, size_t len, struct snp_certs_buf *ou
 	memset(out, 0, sizeof(*out));
 	if (len > SNP_CERTS_BUF_MAX) {
 		failures_add(f, "tee_attestation.invalid_input",
-			     "certs-buf is %zu bytes, more than the %d allowed", len,
+			     "certs-buf is %zu bytes, more than the %zu allowed", len,
 			     SNP_CERTS_BUF_MAX);
 		return -1;
 	}
@@ -114,7 +114,7 @@ int snp_certs_buf_parse(const uint8_t *buf, size_t len, struct snp_certs_buf *ou
 	}
 
 	/* Blobs must not overlap: a host that aliases two certificates is malformed. */
-	struct snp_blob *all[] = {&out->ark, &out->ask, &out->vcek, &out->vlek, &out->crl};
+	const struct snp_blob *const all[] = {&out->ark, &out->ask, &out->vcek, &out->vlek, &out->crl};
 	for (size_t i = 0; i < 5; i++) {
 		for (size_t j = i + 1; j < 5; j++) {
 			const struct snp_blob *a = all[i], *b = all[j];

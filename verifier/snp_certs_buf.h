@@ -14,7 +14,7 @@
 struct failures;
 
 /* Upper bound on the host-supplied table (AMD's own is 4 pages at most). */
-#define SNP_CERTS_BUF_MAX (64 * 1024)
+#define SNP_CERTS_BUF_MAX ((size_t)64 * 1024)
 
 struct snp_blob {
 	const uint8_t *data; /* points into the caller's buffer; NULL when absent */

@@ -33,7 +33,8 @@ static enum snp_product product_from_cpuid(uint8_t family, uint8_t model)
 	if (family == 0x19) {
 		if (model <= 0x0F)
 			return SNP_PRODUCT_MILAN;
-		if ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF))
+		/* Genoa: 0x10-0x1F (0x00-0x0F returned Milan just above) and 0xA0-0xAF. */
+		if (model <= 0x1F || (model >= 0xA0 && model <= 0xAF))
 			return SNP_PRODUCT_GENOA;
 	}
 	if (family == 0x1A && model <= 0x11)

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #define DEFAULT_CACHE_SLOTS 4096
-#define MAX_CERT_FILE (64 * 1024)
+#define MAX_CERT_FILE ((size_t)64 * 1024)
 
 static const enum snp_product known_products[] = {SNP_PRODUCT_MILAN, SNP_PRODUCT_GENOA,
 						  SNP_PRODUCT_TURIN};
