@@ -30,7 +30,7 @@ int cmd_log(int argc, char **argv)
 	struct verification_query q = {.since_ms = 0, .valid = -1, .limit = 100};
 	struct teev_config config;
 	struct db *db = NULL;
-	struct json_object *out;
+	struct json_object *out = NULL;
 	char err[1024];
 	int rc = 1;
 
@@ -99,7 +99,12 @@ int cmd_log(int argc, char **argv)
 	} else {
 		char *end;
 		long long id = strtoll(id_text, &end, 10);
-		out = *end || id < 1 ? NULL : verification_log_get(db, id, err, sizeof(err));
+		err[0] = '\0';
+		if (*end || end == id_text || id < 1)
+			snprintf(err, sizeof(err), "the id must be a positive whole number, not \"%s\"",
+				 id_text);
+		else
+			out = verification_log_get(db, id, err, sizeof(err));
 		if (!out && !err[0])
 			snprintf(err, sizeof(err), "no verification with id %s", id_text);
 	}

@@ -224,6 +224,17 @@ static void test_one_record_per_verdict_across_sigterm(void **state)
 	assert_int_equal(harness_teev(&server, show, &out, NULL), 0);
 	assert_non_null(strstr(out, "\"evidence_sha256\""));
 	assert_non_null(strstr(out, "\"client\""));
+	free(out);
+	char *errors = NULL;
+	const char *not_a_number[] = {"log", "show", "abc", NULL};
+	assert_int_equal(harness_teev(&server, not_a_number, &out, &errors), 1);
+	assert_non_null(strstr(errors, "positive whole number, not \"abc\""));
+	free(out);
+	free(errors);
+	const char *absent[] = {"log", "show", "999999", NULL};
+	assert_int_equal(harness_teev(&server, absent, &out, &errors), 1);
+	assert_non_null(strstr(errors, "no verification with id 999999"));
+	free(errors);
 	json_object_put(records);
 	free(out);
 	free(body);
