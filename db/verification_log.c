@@ -171,6 +171,17 @@ static void wait_for_work(struct verification_log *log, int64_t retry_at_ms)
 	pthread_cond_timedwait(&log->wake, &log->lock, &until);
 }
 
+/* Copies up to BATCH_MAX of the oldest records into batch; the queue keeps
+ * owning them. Called with the lock held. */
+static size_t peek_oldest(const struct verification_log *log, struct verification_record *batch)
+{
+	size_t n;
+
+	for (n = 0; n < log->count && n < BATCH_MAX; n++)
+		batch[n] = log->queue[(log->head + n) % log->capacity];
+	return n;
+}
+
 /* Records stay in the queue while they are written: appenders only fill
  * slots after head + count, so the writer reads the oldest ones unlocked
  * and removes them only once they are committed. A storage failure keeps
@@ -194,11 +205,8 @@ static void *writer(void *arg)
 		pthread_mutex_lock(&log->lock);
 		wait_for_work(log, retry_at_ms);
 		stopping = log->stopping;
-		if (log->count > 0 && (stopping || now_ms() >= retry_at_ms)) {
-			n = log->count < BATCH_MAX ? log->count : BATCH_MAX;
-			for (size_t i = 0; i < n; i++)
-				batch[i] = log->queue[(log->head + i) % log->capacity];
-		}
+		if (stopping || now_ms() >= retry_at_ms)
+			n = peek_oldest(log, batch);
 		pthread_mutex_unlock(&log->lock);
 		if (n == 0) {
 			if (stopping)
