@@ -52,6 +52,7 @@ struct connection_state {
 struct request_state {
 	char *body;
 	size_t len, cap;
+	size_t announced; /* Content-Length (at most max_upload_size), 0 if none */
 	bool too_large;
 	bool answered; /* a response was queued before the body */
 	struct timespec started;
@@ -204,16 +205,31 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
 	}
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *connection,
-				  const struct route_reply *reply)
+static void release_envelope(void *envelope)
 {
-	const char *text = json_object_to_json_string_ext(reply->envelope, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct MHD_Response *response =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	json_object_put(envelope);
+}
+
+/* Queues the reply. The answer's text lives inside its envelope, so the
+ * response keeps the envelope (taken from reply) until it is sent instead
+ * of copying text that can be tens of megabytes. */
+static enum MHD_Result send_reply(struct MHD_Connection *connection, struct route_reply *reply)
+{
+	struct json_object *envelope = reply->envelope;
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(
+		envelope, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	struct MHD_Response *response = NULL;
 	enum MHD_Result rc;
 
-	if (!response)
+	reply->envelope = NULL;
+	if (text)
+		response = MHD_create_response_from_buffer_with_free_callback_cls(
+			len, (void *)text, release_envelope, envelope);
+	if (!response) {
+		json_object_put(envelope);
 		return MHD_NO;
+	}
 	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (reply->allow)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply->allow);
@@ -247,8 +263,6 @@ static enum MHD_Result answer_now(struct http_server *server, struct MHD_Connect
 	enum MHD_Result rc = send_reply(connection, reply);
 
 	log_request(server, rs, method, url, client, reply);
-	json_object_put(reply->envelope);
-	reply->envelope = NULL;
 	rs->answered = true;
 	return rc;
 }
@@ -278,6 +292,11 @@ static bool append_body(struct request_state *rs, const char *data, size_t n, si
 		char *grown;
 		while (cap < rs->len + n + 1)
 			cap *= 2;
+		/* Doubling would overshoot a large body by up to half again; the
+		 * announced length is where it ends (memory grows as bytes arrive,
+		 * never ahead of them by more than the doubling step). */
+		if (rs->announced && rs->len + n + 1 <= rs->announced + 1 && cap > rs->announced + 1)
+			cap = rs->announced + 1;
 		grown = realloc(rs->body, cap);
 		if (!grown)
 			return false;
@@ -362,7 +381,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 			return answer_now(server, connection, rs, method, url, cs->client, &reply);
 		length_header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (length_header && strtoull(length_header, NULL, 10) > config->max_upload_size) {
+		unsigned long long announced = length_header ? strtoull(length_header, NULL, 10) : 0;
+		if (announced > config->max_upload_size) {
 			char message[128];
 			snprintf(message, sizeof(message),
 				 "request body of %s bytes exceeds max_upload_size (%llu bytes)",
@@ -371,6 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 			reply.envelope = envelope_error(413, message);
 			return answer_now(server, connection, rs, method, url, cs->client, &reply);
 		}
+		rs->announced = (size_t)announced;
 		return MHD_YES;
 	}
 	if (rs->answered) {

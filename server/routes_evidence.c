@@ -3,6 +3,7 @@
 #include "server/audit.h"
 #include "server/config.h"
 #include "server/envelope.h"
+#include "server/json_raw.h"
 #include "server/routes_internal.h"
 #include "server/tee_evidence.h"
 #include "server/tpm_evidence.h"
@@ -75,6 +76,11 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		};
 		tee_evidence_verify(&ctx, data, &verdict);
 	} else {
+		size_t start, span;
+		/* A passing verdict echoes data: reuse the request's bytes for it. */
+		if (json_object_is_type(data, json_type_object) &&
+		    json_raw_member(req->body, req->body_len, "data", &start, &span))
+			json_raw_attach(data, req->body + start, span);
 		tpm_evidence_verify(app->tpm, data, &verdict);
 	}
 	reply->envelope = envelope_from_verdict(&verdict, &reply->code);
