@@ -4,6 +4,7 @@
 #include "policy/policy_kinds.h"
 #include "server/envelope.h"
 #include "server/json_guard.h"
+#include "server/json_lift.h"
 #include "server/routes_internal.h"
 
 #include <json-c/json.h>
@@ -192,29 +193,20 @@ static void handle_version(struct route_reply *reply)
 	reply->envelope = envelope_new(200, "Success", results);
 }
 
-struct json_object *parse_json_body(const struct route_request *req, char *why, size_t cap)
+/* json-c over text[0..len): the document, or NULL with why. */
+static struct json_object *tokenize(const char *text, size_t len, char *why, size_t cap)
 {
 	struct json_tokener *tok;
 	struct json_object *doc = NULL;
 	enum json_tokener_error error;
 
-	if (memchr(req->body, '\0', req->body_len)) {
-		snprintf(why, cap, "body contains a NUL byte");
-		return NULL;
-	}
-	if (req->body_len > (size_t)0x7fffffff) {
-		snprintf(why, cap, "body is too large to parse");
-		return NULL;
-	}
-	if (json_guard_check(req->body, req->body_len, JSON_MAX_DEPTH, why, cap))
-		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok) {
 		snprintf(why, cap, "out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	doc = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	doc = json_tokener_parse_ex(tok, text, (int)len);
 	error = json_tokener_get_error(tok);
 	if (error == json_tokener_continue) {
 		snprintf(why, cap, "body is not valid JSON: unexpected end of input");
@@ -224,8 +216,8 @@ struct json_object *parse_json_body(const struct route_request *req, char *why, 
 		snprintf(why, cap, "body is not valid JSON: %s at offset %zu",
 			 json_tokener_error_desc(error), json_tokener_get_parse_end(tok));
 	} else {
-		for (size_t i = json_tokener_get_parse_end(tok); i < req->body_len; i++) {
-			char c = req->body[i];
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+			char c = text[i];
 			if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
 				snprintf(why, cap, "body is not valid JSON: trailing data at offset %zu", i);
 				json_object_put(doc);
@@ -237,6 +229,38 @@ struct json_object *parse_json_body(const struct route_request *req, char *why, 
 	json_tokener_free(tok);
 	return doc;
 }
+
+struct json_object *parse_json_body(const struct route_request *req, char *why, size_t cap)
+{
+	struct json_lift_plan plan;
+	struct json_object *doc = NULL;
+
+	if (memchr(req->body, '\0', req->body_len)) {
+		snprintf(why, cap, "body contains a NUL byte");
+		return NULL;
+	}
+	if (req->body_len > (size_t)0x7fffffff) {
+		snprintf(why, cap, "body is too large to parse");
+		return NULL;
+	}
+	if (json_guard_check(req->body, req->body_len, JSON_MAX_DEPTH, why, cap))
+		return NULL;
+	/* Long strings (IMA lists, inline policies) are decoded outside json-c;
+	 * if that does not work out, json-c reads the original text. */
+	json_lift_prepare(req->body, req->body_len, &plan);
+	if (plan.count) {
+		doc = tokenize(plan.text, plan.len, why, cap);
+		if (doc && json_lift_restore(&plan, doc)) {
+			json_object_put(doc);
+			doc = NULL;
+		}
+		json_lift_free(&plan);
+		if (doc)
+			return doc;
+	}
+	return tokenize(req->body, req->body_len, why, cap);
+}
+
 
 void route_request(struct app *app, const struct route_request *req, struct route_reply *reply)
 {
