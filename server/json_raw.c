@@ -14,12 +14,23 @@ static size_t skip_space(const char *t, size_t len, size_t i)
 	return i;
 }
 
-/* i is just after an opening quote; returns the index after the closing one. */
+/* i is just after an opening quote; returns the index after the closing one.
+ * A quote closes the string unless an odd run of backslashes precedes it;
+ * memchr finds the candidates (the IMA list is one 18 MB string). */
 static size_t skip_string(const char *t, size_t len, size_t i)
 {
-	while (i < len && t[i] != '"')
-		i += t[i] == '\\' ? 2 : 1;
-	return i < len ? i + 1 : len;
+	while (i < len) {
+		const char *quote = memchr(t + i, '"', len - i);
+		if (!quote)
+			return len;
+		size_t at = (size_t)(quote - t), backslashes = 0;
+		while (at - backslashes > i && t[at - backslashes - 1] == '\\')
+			backslashes++;
+		if (backslashes % 2 == 0)
+			return at + 1;
+		i = at + 1;
+	}
+	return len;
 }
 
 /* Returns the index just after the value starting at i. */
@@ -51,38 +62,58 @@ static size_t skip_value(const char *t, size_t len, size_t i)
 	return len;
 }
 
-bool json_raw_member(const char *text, size_t len, const char *name, size_t *start,
-		     size_t *span)
+size_t json_raw_members(const char *text, size_t len, const char *const names[], size_t n,
+			struct json_raw_span spans[])
 {
-	size_t name_len = strlen(name);
+	size_t found = 0;
 	size_t i = skip_space(text, len, 0);
 
+	memset(spans, 0, n * sizeof(spans[0]));
 	if (i >= len || text[i] != '{')
-		return false;
+		return 0;
 	i++;
-	for (;;) {
+	while (found < n) {
 		i = skip_space(text, len, i);
 		if (i >= len || text[i] != '"')
-			return false;
+			break;
 		size_t key = i + 1;
 		i = skip_string(text, len, key);
-		bool match = i - key - 1 == name_len && memcmp(text + key, name, name_len) == 0;
+		size_t key_len = i - key - 1;
+		struct json_raw_span *match = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (!spans[k].found && strlen(names[k]) == key_len &&
+			    memcmp(text + key, names[k], key_len) == 0)
+				match = &spans[k];
 		i = skip_space(text, len, i);
 		if (i >= len || text[i] != ':')
-			return false;
+			break;
 		i = skip_space(text, len, i + 1);
 		size_t value = i;
 		i = skip_value(text, len, i);
-		if (match) {
-			*start = value;
-			*span = i - value;
-			return i > value;
+		if (match && i > value) {
+			match->found = true;
+			match->start = value;
+			match->len = i - value;
+			found++;
 		}
 		i = skip_space(text, len, i);
 		if (i >= len || text[i] != ',')
-			return false;
+			break;
 		i++;
 	}
+	return found;
+}
+
+bool json_raw_member(const char *text, size_t len, const char *name, size_t *start,
+		     size_t *span)
+{
+	struct json_raw_span found;
+
+	if (!json_raw_members(text, len, &name, 1, &found))
+		return false;
+	*start = found.start;
+	*span = found.len;
+	return true;
 }
 
 struct raw_text {

@@ -19,6 +19,15 @@ struct json_object;
 bool json_raw_member(const char *text, size_t len, const char *name, size_t *start,
 		     size_t *span);
 
+/* The same for several names in one pass (an IMA list is scanned once, not
+ * once per name). Returns how many were found. */
+struct json_raw_span {
+	bool found;
+	size_t start, len;
+};
+size_t json_raw_members(const char *text, size_t len, const char *const names[], size_t n,
+			struct json_raw_span spans[]);
+
 /* Makes json-c serialise obj as the bytes text[0..len) (which must be the
  * JSON text obj was parsed from). The bytes are not copied: they must
  * outlive every serialisation of obj. */
