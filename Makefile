@@ -106,7 +106,7 @@ ubsan:
 # The integration suite with every teev process under valgrind's memcheck
 # (about N minutes; not part of make test). Fails on a failed test, a memory
 # error or a definitely-lost block; one log per process in $(BUILD)/valgrind.
-valgrind: deps-test tests
+valgrind: deps-test all tests
 	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
 	VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) TEEV_REAL_BIN=$(abspath $(BUILD)/teev) \
 	TEEV_BIN=$(abspath tests/valgrind/teev.sh) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \

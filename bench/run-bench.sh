@@ -352,9 +352,12 @@ done
 rss_before_ima=$(server_kb VmHWM)
 # These also compile the stored runtime policies, once.
 say "checking that the forged IMA requests pass"
-must_pass "$WORK/ima10000/request.json" "$WORK/ima100000/request.json"
+must_pass "$WORK/ima10000/request.json"
 say "TPM quote + 10,000-entry IMA list, stored runtime policy, 2 connections"
 load ima10k -c 2 -w 1 -d "$BENCH_SECONDS" "$EVIDENCE" "$WORK/ima10000/request.json"
+# Every workload of the throughput table above has run: SNP, TPM, 10,000-entry IMA.
+rss_after_ima10k=$(server_kb VmHWM)
+must_pass "$WORK/ima100000/request.json"
 say "TPM quote + 100,000-entry IMA list, stored runtime policy, one at a time"
 load ima100k -c 1 -n 5 "$EVIDENCE" "$WORK/ima100000/request.json"
 rss_before_inline=$(server_kb VmHWM)
@@ -501,7 +504,8 @@ dirty=$(git -C "$REPO_DIR" --no-optional-locks status --porcelain --untracked-fi
 	echo
 	echo "- server RSS idle after start: $(mib "$idle_rss") MiB"
 	echo "- peak RSS (VmHWM) after the SNP and TPM runs: $(mib "$rss_before_ima") MiB"
-	echo "- peak RSS after the 10,000- and 100,000-entry IMA runs (stored policy): $(mib "$rss_before_inline") MiB"
+	echo "- peak RSS after the 10,000-entry IMA run too: $(mib "$rss_after_ima10k") MiB"
+	echo "- peak RSS after the 100,000-entry IMA runs (stored policy, 18 MB requests): $(mib "$rss_before_inline") MiB"
 	echo "- peak RSS of the whole run (including the 31 MB inline-policy requests): **$(mib "$peak_rss") MiB** (RSS at the end $(mib "$end_rss") MiB)"
 	echo "- start-up, exec → \"listening\" log line: median **$startup_listen ms** (min $(jnum "$WORK/startup.json" listen_ms_min), max $(jnum "$WORK/startup.json" listen_ms_max); 7 starts on the bench database)"
 	echo "- start-up, exec → first 200 from GET /version over mTLS: median **$startup_version ms** (min $(jnum "$WORK/startup.json" version_ms_min), max $(jnum "$WORK/startup.json" version_ms_max))"
@@ -527,8 +531,8 @@ dirty=$(git -C "$REPO_DIR" --no-optional-locks status --porcelain --untracked-fi
 	echo "| p99 latency at c=8, SNP keep-alive | **$p99_snp8 ms** | < 10 ms | $(met "$p99_snp8 < 10") |"
 	echo "| p99 latency at c=8, TPM keep-alive | **$p99_tpm8 ms** | < 10 ms | $(met "$p99_tpm8 < 10") |"
 	echo "| errors, all runs | **$total_errors** | 0 | $(met "$total_errors == 0") |"
-	echo "| peak RSS, whole run | **$(mib "$peak_rss") MiB** | < 64 MiB | $(met "$peak_rss < 65536") |"
-	echo "| peak RSS, SNP and TPM without IMA lists | $(mib "$rss_before_ima") MiB | < 64 MiB | $(met "$rss_before_ima < 65536") |"
+	echo "| peak RSS, SNP, TPM and 10,000-entry IMA runs | **$(mib "$rss_after_ima10k") MiB** | < 64 MiB | $(met "$rss_after_ima10k < 65536") |"
+	echo "| peak RSS, whole run (with 18 and 31 MB single requests) | **$(mib "$peak_rss") MiB** | < 64 MiB | $(met "$peak_rss < 65536") |"
 	echo "| start-up to \"listening\" / to first /version | **$startup_listen / $startup_version ms** | < 100 ms | $(met "$startup_version < 100") |"
 	echo "| IMA 100,000 entries: server latency ÷ raw hashing | $ima_ms ÷ $ima_hash_ms = **$ima_ratio×** | ≤ 3× | $(met "$ima_ms / $ima_hash_ms <= 3") |"
 	echo "| IMA 100,000 entries: server CPU ÷ raw hashing | $ima_cpu_ms ÷ $ima_hash_ms = $ima_cpu_ratio× | (for the analysis) | |"
