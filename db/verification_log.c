@@ -15,6 +15,7 @@
 
 #define BATCH_MAX 256
 #define PRUNE_EVERY_MS 60000
+#define GATHER_MS 20
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 5000
 
@@ -29,6 +30,7 @@ struct verification_log {
 	/* Ring buffer of queued records. */
 	struct verification_record *queue;
 	size_t capacity, head, count;
+	int64_t oldest_queued_ms; /* steady_ms() when the oldest queued record came */
 	struct verification_log_stats stats;
 };
 
@@ -37,6 +39,16 @@ void verification_record_clear(struct verification_record *r)
 	free(r->failures);
 	free(r->claims);
 	memset(r, 0, sizeof(*r));
+}
+
+/* The writer's clock: monotonic, so a change of the wall clock neither
+ * holds records back nor rushes them. */
+static int64_t steady_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t now_ms(void)
@@ -65,25 +77,6 @@ static void bind_record(sqlite3_stmt *s, const struct verification_record *r)
 		sqlite3_bind_null(s, 10);
 	}
 	sqlite3_bind_text(s, 11, r->claims ? r->claims : "{}", -1, SQLITE_STATIC);
-}
-
-/* Failures of the storage (full, read-only, busy, failing disk) pass: the
- * records stay queued and are written when it recovers. Anything else means
- * the records themselves cannot be stored, and retrying would block the log. */
-static bool worth_retrying(int code)
-{
-	switch (code & 0xff) {
-	case SQLITE_FULL:
-	case SQLITE_READONLY:
-	case SQLITE_IOERR:
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_CANTOPEN:
-	case SQLITE_NOMEM:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* Writes a batch in one transaction: one fsync for many verdicts. Returns
@@ -133,6 +126,9 @@ static void release_oldest(struct verification_log *log, size_t n)
 		log->head = (log->head + 1) % log->capacity;
 	}
 	log->count -= n;
+	/* Some of the rest may be older: counting from now holds them back by
+	 * one gathering time at most. */
+	log->oldest_queued_ms = steady_ms();
 }
 
 static void prune(struct verification_log *log)
@@ -158,13 +154,31 @@ static void prune(struct verification_log *log)
 	}
 }
 
-/* Waits for work: records to write, a retry that is due, or the stop. */
+/* When the queued records are to be written: at once when a batch is full
+ * or at shutdown, when the oldest has waited GATHER_MS (so a busy server
+ * commits a few dozen times a second rather than once per verdict), and
+ * after a failure when the retry is due. INT64_MAX when nothing is queued. */
+static int64_t due_at(const struct verification_log *log, int64_t retry_at_ms)
+{
+	if (log->count == 0)
+		return INT64_MAX;
+	if (log->stopping)
+		return 0;
+	if (retry_at_ms)
+		return retry_at_ms;
+	if (log->count >= BATCH_MAX)
+		return 0;
+	return log->oldest_queued_ms + GATHER_MS;
+}
+
+/* Waits (lock held) until records are due, or for a second at most. */
 static void wait_for_work(struct verification_log *log, int64_t retry_at_ms)
 {
+	int64_t now = steady_ms(), due = due_at(log, retry_at_ms);
+	int64_t wake_ms = due < now + 1000 ? due : now + 1000;
 	struct timespec until;
-	int64_t wake_ms = retry_at_ms ? retry_at_ms : now_ms() + 1000;
 
-	if (log->stopping || (log->count > 0 && now_ms() >= retry_at_ms))
+	if (log->stopping || due <= now)
 		return;
 	until.tv_sec = (time_t)(wake_ms / 1000);
 	until.tv_nsec = (long)(wake_ms % 1000) * 1000000L;
@@ -205,7 +219,7 @@ static void *writer(void *arg)
 		pthread_mutex_lock(&log->lock);
 		wait_for_work(log, retry_at_ms);
 		stopping = log->stopping;
-		if (stopping || now_ms() >= retry_at_ms)
+		if (due_at(log, retry_at_ms) <= steady_ms())
 			n = peek_oldest(log, batch);
 		pthread_mutex_unlock(&log->lock);
 		if (n == 0) {
@@ -219,8 +233,9 @@ static void *writer(void *arg)
 		if (rc == SQLITE_OK) {
 			log->stats.written += n;
 			release_oldest(log, n);
-		} else if (!worth_retrying(rc) || stopping) {
-			/* At shutdown there is no later: say what is lost. */
+		} else if (!db_error_is_transient(rc) || stopping) {
+			/* A record the database refuses would block the log forever if
+			 * retried; at shutdown there is no later. Say what is lost. */
 			log->stats.lost += n;
 			release_oldest(log, n);
 		} else {
@@ -234,19 +249,19 @@ static void *writer(void *arg)
 			failing = false;
 			retry_at_ms = 0;
 			pause_ms = RETRY_FIRST_MS;
-		} else if (!worth_retrying(rc) || stopping) {
+		} else if (!db_error_is_transient(rc) || stopping) {
 			report(log, "verification log: %zu record(s) lost: %s", n, err);
 		} else {
 			if (!failing)
 				report(log, "verification log: cannot write (%s); keeping records queued "
 					    "and retrying", err);
 			failing = true;
-			retry_at_ms = now_ms() + pause_ms;
+			retry_at_ms = steady_ms() + pause_ms;
 			pause_ms = pause_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause_ms * 2;
 		}
-		if (!failing && now_ms() - last_prune > PRUNE_EVERY_MS) {
+		if (!failing && steady_ms() - last_prune > PRUNE_EVERY_MS) {
 			prune(log);
-			last_prune = now_ms();
+			last_prune = steady_ms();
 		}
 	}
 	free(batch);
@@ -266,7 +281,11 @@ struct verification_log *verification_log_open(const struct verification_log_con
 	log->capacity = cfg->queue_capacity ? cfg->queue_capacity : 1;
 	log->queue = calloc(log->capacity, sizeof(*log->queue));
 	pthread_mutex_init(&log->lock, NULL);
-	pthread_cond_init(&log->wake, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&log->wake, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	if (!log->queue ||
 	    sqlite3_open_v2(cfg->database_path, &log->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		snprintf(err, err_len, "verification log: cannot open %s: %s", cfg->database_path,
@@ -325,7 +344,13 @@ bool verification_log_append(struct verification_log *log, struct verification_r
 		log->queue[(log->head + log->count) % log->capacity] = *r;
 		log->count++;
 		queued = true;
-		pthread_cond_signal(&log->wake);
+		/* The writer needs waking only to start gathering, or for a full batch. */
+		if (log->count == 1) {
+			log->oldest_queued_ms = steady_ms();
+			pthread_cond_signal(&log->wake);
+		} else if (log->count == BATCH_MAX) {
+			pthread_cond_signal(&log->wake);
+		}
 	} else {
 		log->stats.dropped++;
 	}

@@ -2,14 +2,16 @@
  *
  * Requests append to a bounded in-memory queue and return at once; one
  * background thread writes batches in single transactions on its own
- * SQLite connection, so the request path never waits for a disk commit.
+ * SQLite connection, so the request path never waits for a disk commit. A
+ * batch is written when 256 records are queued or the oldest has waited
+ * 20 ms.
  * When the disk is full or read-only, records stay queued and the writer
  * retries until the storage recovers. When the queue is full a record is
  * dropped and counted (never a block, never a crash).
  * verification_log_close() writes everything still queued before it
  * returns, so a clean shutdown loses nothing. A SIGKILL loses the records
- * still queued (at most about a second's worth), never committed ones. Old
- * records are pruned by age and by count.
+ * still queued (the last 20 ms or so of verdicts, unless the storage is
+ * failing), never committed ones. Old records are pruned by age and by count.
  */
 #ifndef TEEV_VERIFICATION_LOG_H
 #define TEEV_VERIFICATION_LOG_H
