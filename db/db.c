@@ -201,6 +201,22 @@ void db_close(struct db *db)
 	free(db);
 }
 
+bool db_error_is_transient(int sqlite_code)
+{
+	switch (sqlite_code & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOMEM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int64_t db_change_counter(struct db *db)
 {
 	int64_t value = -1;

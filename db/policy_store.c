@@ -31,28 +31,10 @@ void stored_policy_clear(struct stored_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Errors of the storage rather than of the request: a write may succeed
- * later, and nothing stored was changed. */
-static bool storage_unavailable(int code)
-{
-	switch (code & 0xff) {
-	case SQLITE_FULL:
-	case SQLITE_READONLY:
-	case SQLITE_IOERR:
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_CANTOPEN:
-	case SQLITE_NOMEM:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static enum store_result fail(sqlite3 *h, const char *what, char *err, size_t err_len)
 {
 	snprintf(err, err_len, "database error while %s: %s", what, sqlite3_errmsg(h));
-	return storage_unavailable(sqlite3_extended_errcode(h)) ? STORE_UNAVAILABLE : STORE_ERROR;
+	return db_error_is_transient(sqlite3_extended_errcode(h)) ? STORE_UNAVAILABLE : STORE_ERROR;
 }
 
 static void fill_row(sqlite3_stmt *stmt, struct stored_policy *out, int with_document)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,4 +440,55 @@ long long harness_metric(const char *scrape, const char *series)
 		p += n;
 	}
 	return -1;
+}
+
+long long harness_count_verifications(const char *db_path, const char *where)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char sql[256];
+	long long n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM verifications %s", where);
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+int harness_forge_fixture(char *dir, size_t cap)
+{
+	snprintf(dir, cap, "/tmp/teev-fx-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	const char *forge[] = {harness_env("SNP_FORGE", "build/snp-forge"), "fixture", "--out", dir,
+			       NULL};
+	return harness_run(forge) == 0 ? 0 : -1;
+}
+
+unsigned harness_start_snp(struct teev_server *s, struct client_identity *admin,
+			   const char *fixture, const char *extra, const char *db_path)
+{
+	static const char allow_any[] = "{\"allow_any_measurement\": true}";
+	char config[1024];
+	unsigned ops_port = harness_free_port();
+	struct http_result r;
+	long status;
+
+	snprintf(config, sizeof(config), "amd_root_dir = %s/amd\nops_port = %u\n%s", fixture,
+		 ops_port, extra ? extra : "");
+	if (harness_start_on(s, config, db_path))
+		return 0;
+	harness_identity(s->ca_dir, "client", admin);
+	harness_request(s, admin, "POST", "/v2.5/teepolicies/default", allow_any,
+			sizeof(allow_any) - 1, &r);
+	status = r.status;
+	http_result_free(&r);
+	if (status != 201) {
+		fprintf(stderr, "harness: storing the default SNP policy answered %ld\n", status);
+		return 0;
+	}
+	return ops_port;
 }

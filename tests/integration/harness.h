@@ -73,11 +73,27 @@ int harness_run(const char *const argv[]); /* runs a program, returns its exit s
  * stdout and *err its stderr (either may be NULL if not wanted). */
 int harness_run_capture(const char *const argv[], char **out, char **err);
 
+/* A fresh folder (name in dir) holding `snp-forge fixture`: fake AMD roots
+ * under amd/ and passing requests under milan/, genoa/, turin/ and
+ * milan-vlek/. Returns 0 or -1. */
+int harness_forge_fixture(char *dir, size_t cap);
+/* Starts a server that trusts such a fixture's roots, with the operations
+ * listener, extra config lines (or NULL), its database at db_path (NULL:
+ * the default) and a permissive "default" SNP policy stored by the admin
+ * (the "client" identity, filled in). Returns the operations port, 0 when
+ * anything failed. */
+unsigned harness_start_snp(struct teev_server *s, struct client_identity *admin,
+			   const char *fixture, const char *extra, const char *db_path);
+
 /* Plain HTTP GET on an operations port (ops_port). Returns the status;
  * the body (malloc'd) in *out. */
 long harness_ops_get(unsigned port, const char *path, char **out);
 /* The value of the sample line "series value" in a /metrics scrape, or -1. */
 long long harness_metric(const char *scrape, const char *series);
+
+/* Rows of the verification log in a database file, "WHERE ..." (or "")
+ * added to the count; -1 when it cannot be read. */
+long long harness_count_verifications(const char *db_path, const char *where);
 
 /* Failure ids of a verification answer, "a,b,c" (empty when none). */
 void harness_failure_types(struct json_object *envelope, char *out, size_t cap);

@@ -41,13 +41,10 @@ static int suite_setup(void **state)
 	if (!s)
 		return -1;
 	*state = s;
-	snprintf(s->fixture, sizeof(s->fixture), "/tmp/teev-ofx-XXXXXX");
-	if (!mkdtemp(s->fixture))
+	if (harness_forge_fixture(s->fixture, sizeof(s->fixture)))
 		return -1;
-	const char *forge[] = {harness_env("SNP_FORGE", "build/snp-forge"), "fixture", "--out",
-			       s->fixture, NULL};
 	snprintf(s->request, sizeof(s->request), "%s/milan/request.json", s->fixture);
-	return harness_run(forge);
+	return 0;
 }
 
 static int suite_teardown(void **state)
@@ -63,22 +60,13 @@ static int suite_teardown(void **state)
 }
 
 /* A server trusting the fixture's roots, with a default policy stored and
- * the operations listener on ops_port. */
+ * the operations listener on the port returned. */
 static unsigned start(struct suite *s, struct teev_server *server, struct client_identity *admin,
 		      const char *extra)
 {
-	char config[1024];
-	unsigned ops_port = harness_free_port();
-	struct http_result r;
+	unsigned ops_port = harness_start_snp(server, admin, s->fixture, extra, NULL);
 
-	snprintf(config, sizeof(config), "amd_root_dir = %s/amd\nops_port = %u\n%s", s->fixture,
-		 ops_port, extra ? extra : "");
-	assert_int_equal(harness_start(server, config), 0);
-	harness_identity(server->ca_dir, "client", admin);
-	assert_int_equal(harness_request(server, admin, "POST", "/v2.5/teepolicies/default", ALLOW_ANY,
-					 strlen(ALLOW_ANY), &r), 0);
-	assert_int_equal(r.status, 201);
-	http_result_free(&r);
+	assert_int_not_equal(ops_port, 0);
 	return ops_port;
 }
 
@@ -165,22 +153,6 @@ static void *send_burst(void *arg)
 	return NULL;
 }
 
-static long long count_rows(const char *db_path, const char *where)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	char sql[256];
-	long long n = -1;
-
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM verifications %s", where);
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return n;
-}
-
 /* One record per verdict, even when SIGTERM arrives mid-burst: the server
  * finishes what it accepted and writes every queued record before exit. */
 static void test_one_record_per_verdict_across_sigterm(void **state)
@@ -207,10 +179,10 @@ static void test_one_record_per_verdict_across_sigterm(void **state)
 		total += bursts[i].verdicts;
 	}
 	assert_true(total > 0);
-	assert_int_equal(count_rows(server.db_path, ""), total);
-	assert_int_equal(count_rows(server.db_path, "WHERE valid = 1"),
+	assert_int_equal(harness_count_verifications(server.db_path, ""), total);
+	assert_int_equal(harness_count_verifications(server.db_path, "WHERE valid = 1"),
 			 bursts[0].verdicts + bursts[1].verdicts + bursts[2].verdicts);
-	assert_int_equal(count_rows(server.db_path, "WHERE http_status = 400"), bursts[3].verdicts);
+	assert_int_equal(harness_count_verifications(server.db_path, "WHERE http_status = 400"), bursts[3].verdicts);
 
 	/* teev log reads it on the host. */
 	char *out = NULL;

@@ -49,12 +49,7 @@ static int suite_setup(void **state)
 	if (!s)
 		return -1;
 	*state = s;
-	snprintf(s->fixture, sizeof(s->fixture), "/tmp/teev-sfx-XXXXXX");
-	if (!mkdtemp(s->fixture))
-		return -1;
-	const char *forge[] = {harness_env("SNP_FORGE", "build/snp-forge"), "fixture", "--out",
-			       s->fixture, NULL};
-	if (harness_run(forge) != 0)
+	if (harness_forge_fixture(s->fixture, sizeof(s->fixture)))
 		return -1;
 	snprintf(path, sizeof(path), "%s/milan/request.json", s->fixture);
 	s->request = harness_read_file(path, NULL);
@@ -114,18 +109,9 @@ static void fill_disk(const char *path)
 static unsigned start(struct suite *s, struct teev_server *server, struct client_identity *admin,
 		      const char *db_path)
 {
-	char config[1024];
-	unsigned ops_port = harness_free_port();
-	struct http_result r;
+	unsigned ops_port = harness_start_snp(server, admin, s->fixture, NULL, db_path);
 
-	snprintf(config, sizeof(config), "amd_root_dir = %s/amd\nops_port = %u\n", s->fixture,
-		 ops_port);
-	assert_int_equal(harness_start_on(server, config, db_path), 0);
-	harness_identity(server->ca_dir, "client", admin);
-	assert_int_equal(harness_request(server, admin, "POST", "/v2.5/teepolicies/default", ALLOW_ANY,
-					 strlen(ALLOW_ANY), &r), 0);
-	assert_int_equal(r.status, 201);
-	http_result_free(&r);
+	assert_int_not_equal(ops_port, 0);
 	return ops_port;
 }
 
@@ -168,22 +154,6 @@ static long long wait_metric(unsigned ops_port, const char *series, long long wa
 		usleep(50 * 1000);
 	}
 	return value;
-}
-
-static long long count_rows(const char *db_path, const char *where)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	char sql[256];
-	long long n = -1;
-
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM verifications %s", where);
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return n;
 }
 
 static void assert_database_intact(const char *db_path)
@@ -269,7 +239,7 @@ static void test_full_disk_keeps_verifying(void **state)
 
 	assert_true(harness_alive(&server));
 	assert_int_equal(harness_terminate(&server), 0);
-	assert_int_equal(count_rows(db_path, "WHERE valid = 1"), 1 + while_full);
+	assert_int_equal(harness_count_verifications(db_path, "WHERE valid = 1"), 1 + while_full);
 	assert_database_intact(db_path);
 	const char *rm[] = {"/bin/rm", "-rf", server.dir, NULL};
 	harness_run(rm);
@@ -379,11 +349,11 @@ static void test_sigkill_during_log_writes(void **state)
 	assert_true(answered > 0);
 
 	assert_database_intact(server.db_path);
-	long long rows = count_rows(server.db_path, "");
-	assert_int_equal(count_rows(server.db_path, "WHERE id <= 30 AND valid = 1"), before);
+	long long rows = harness_count_verifications(server.db_path, "");
+	assert_int_equal(harness_count_verifications(server.db_path, "WHERE id <= 30 AND valid = 1"), before);
 	assert_true(rows > before); /* the stream's batches were committing */
 	assert_true(rows <= before + answered + 2); /* at most the in-flight ones unanswered */
-	assert_int_equal(count_rows(server.db_path,
+	assert_int_equal(harness_count_verifications(server.db_path,
 				    "WHERE NOT json_valid(failures) OR NOT json_valid(claims)"
 				    " OR length(evidence_sha256) != 64"),
 			 0);
@@ -391,7 +361,7 @@ static void test_sigkill_during_log_writes(void **state)
 	/* The restarted server (a new ops port is not needed: same config) logs on. */
 	verify_passes(s, &server, &admin);
 	assert_int_equal(harness_terminate(&server), 0);
-	assert_int_equal(count_rows(server.db_path, ""), rows + 1);
+	assert_int_equal(harness_count_verifications(server.db_path, ""), rows + 1);
 	assert_database_intact(server.db_path);
 	const char *rm[] = {"/bin/rm", "-rf", server.dir, NULL};
 	harness_run(rm);
