@@ -35,6 +35,9 @@ struct http_server {
 	unsigned port;
 	/* Requests between their first call and their completion (atomic). */
 	int in_flight;
+	/* Set when shutdown begins (atomic): requests that start later get 503
+	 * instead of a verdict, so every verdict reached is also delivered. */
+	int draining;
 	/* Numbers requests for the log (atomic). */
 	unsigned long long next_request_id;
 };
@@ -367,7 +370,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		*con_cls = rs;
 		clock_gettime(CLOCK_MONOTONIC, &rs->started);
 		rs->id = __atomic_add_fetch(&server->next_request_id, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&server->in_flight, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
+		/* After in_flight is counted: quiesce either waits for this
+		 * request or this request sees that the server is draining. */
+		if (__atomic_load_n(&server->draining, __ATOMIC_SEQ_CST)) {
+			reply.code = 503;
+			reply.envelope = envelope_error(503, "this listener is closing (shutdown or TLS "
+							     "reload); send the request again");
+			return answer_now(server, connection, rs, method, url, "", &reply);
+		}
 
 		if (!cs->checked)
 			check_client_certificate(connection, cs);
@@ -565,12 +576,14 @@ void http_server_quiesce(struct http_server *s, unsigned deadline_ms)
 
 	if (!s || !s->daemon)
 		return;
-	/* Stop accepting; connections already open finish their requests. */
+	/* Stop accepting; requests already started finish, later ones on open
+	 * connections get 503 (see on_request). */
+	__atomic_store_n(&s->draining, 1, __ATOMIC_SEQ_CST);
 	listener = MHD_quiesce_daemon(s->daemon);
 	if (listener != MHD_INVALID_SOCKET)
 		close(listener);
 	for (unsigned waited = 0; waited < deadline_ms; waited += 10) {
-		if (__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED) == 0)
+		if (__atomic_load_n(&s->in_flight, __ATOMIC_SEQ_CST) == 0)
 			break;
 		struct timespec tick = {0, 10 * 1000000L};
 		nanosleep(&tick, NULL);

@@ -309,6 +309,34 @@ static void test_policy_compiled_once_across_logged_verdicts(void **state)
 	assert_int_equal(harness_stop(&server), 0);
 }
 
+/* A keep-alive client: GET /version on one reused connection. */
+static CURL *keepalive_client(const struct teev_server *server, const struct client_identity *id,
+			      char *cacert, size_t cap)
+{
+	CURL *curl = curl_easy_init();
+	char url[128];
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u/version", server->port);
+	snprintf(cacert, cap, "%s/cacert.crt", server->ca_dir);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
+	curl_easy_setopt(curl, CURLOPT_SSLCERT, id->cert);
+	curl_easy_setopt(curl, CURLOPT_SSLKEY, id->key);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	return curl;
+}
+
+static long keepalive_get(CURL *curl, long *connects)
+{
+	long status = 0;
+
+	if (curl_easy_perform(curl) == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, connects);
+	return status;
+}
+
 static void test_readyz_flips_during_shutdown(void **state)
 {
 	struct suite *s = *state;
@@ -319,8 +347,14 @@ static void test_readyz_flips_during_shutdown(void **state)
 	pthread_t thread;
 	char *out = NULL;
 
+	char cacert[400];
+	CURL *keepalive = keepalive_client(&server, &admin, cacert, sizeof(cacert));
+	long connects = 0;
+
 	assert_int_equal(harness_ops_get(ops, "/readyz", &out), 200);
 	free(out);
+	assert_int_equal(keepalive_get(keepalive, &connects), 200);
+	assert_int_equal(connects, 1);
 	assert_int_equal(pthread_create(&thread, NULL, send_slow, &sr), 0);
 	usleep(500 * 1000);
 	kill(server.pid, SIGTERM);
@@ -330,6 +364,11 @@ static void test_readyz_flips_during_shutdown(void **state)
 	free(out);
 	assert_int_equal(harness_ops_get(ops, "/healthz", &out), 200);
 	free(out);
+	/* A request starting now on the open connection is told to go
+	 * elsewhere, not given an answer the closing connection might lose. */
+	assert_int_equal(keepalive_get(keepalive, &connects), 503);
+	assert_int_equal(connects, 0); /* the same connection */
+	curl_easy_cleanup(keepalive);
 	pthread_join(thread, NULL);
 	/* The in-flight request was finished, not cut. */
 	assert_int_equal(sr.status, 200);
