@@ -428,7 +428,7 @@ static void *write_stream(void *arg)
 		http_result_free(&r);
 		if (status != 201)
 			break; /* the server died under us */
-		w->acknowledged = i + 1;
+		__atomic_store_n(&w->acknowledged, i + 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -444,7 +444,12 @@ static void test_sigkill_during_policy_writes(void **state)
 	char err[512];
 
 	assert_int_equal(pthread_create(&thread, NULL, write_stream, &w), 0);
-	usleep(400 * 1000);
+	/* Kill in the middle of the stream: after a few writes were
+	 * acknowledged, however slow the server is (valgrind). */
+	for (int waited = 0; __atomic_load_n(&w.acknowledged, __ATOMIC_RELAXED) < 6 && waited < 60000;
+	     waited += 10)
+		usleep(10 * 1000);
+	usleep(50 * 1000);
 	kill(s->server.pid, SIGKILL);
 	pthread_join(thread, NULL);
 	assert_true(w.acknowledged > 5);
