@@ -104,14 +104,17 @@ ubsan:
 		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=undefined" check
 
 # The integration suite with every teev process under valgrind's memcheck
-# (about N minutes; not part of make test). Fails on a failed test, a memory
-# error or a definitely-lost block; one log per process in $(BUILD)/valgrind.
+# (about 30 minutes on 2 cores; not part of make test). Fails on a failed
+# test, a memory error or a definitely-lost block; one log per process in
+# $(BUILD)/valgrind. The memcheck report is printed even when a test fails.
 valgrind: deps-test all tests
 	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	@status=0; \
 	VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) TEEV_REAL_BIN=$(abspath $(BUILD)/teev) \
 	TEEV_BIN=$(abspath tests/valgrind/teev.sh) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
-	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(INTEGRATION_TESTS)
-	sh tests/valgrind/report.sh $(BUILD)/valgrind
+	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(INTEGRATION_TESTS) || status=1; \
+	sh tests/valgrind/report.sh $(BUILD)/valgrind || status=1; \
+	exit $$status
 
 deps:
 	sh deploy/install-deps.sh build
