@@ -1,6 +1,7 @@
 /* http.c - the mTLS listener (see http.h). */
 #include "server/http.h"
 
+#include "server/acceptor.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/envelope.h"
@@ -30,6 +31,7 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct acceptor *acceptor; /* the listening socket and its accept thread */
 	struct app *app;
 	char *key_pem, *cert_pem, *trust_pem;
 	unsigned port;
@@ -468,7 +470,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *addr,
-			unsigned *flags)
+			socklen_t *len, unsigned *flags)
 {
 	memset(addr, 0, sizeof(*addr));
 	struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
@@ -477,11 +479,13 @@ static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *
 	if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*v4);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
 		*flags |= MHD_USE_IPv6;
 		return 0;
 	}
@@ -495,10 +499,12 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 	struct trust_collector tc = {.config = c, .err = err, .err_len = err_len};
 	char path[CONFIG_PATH_MAX * 2];
 	struct sockaddr_storage addr;
+	socklen_t addr_len = 0;
+	/* No listening socket of MHD's own: see acceptor.h. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
-			 MHD_USE_EPOLL | MHD_USE_ITC;
+			 MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
 	unsigned threads = c->threads;
-	const union MHD_DaemonInfo *info;
+	char why[256];
 
 	if (!s) {
 		snprintf(err, err_len, "out of memory");
@@ -521,8 +527,13 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		snprintf(err, err_len, "trusted_client_ca names no file");
 		goto fail;
 	}
-	if (bind_address(c->ip, port, &addr, &flags)) {
+	if (bind_address(c->ip, port, &addr, &addr_len, &flags)) {
 		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
+		goto fail;
+	}
+	s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
+	if (!s->acceptor) {
+		snprintf(err, err_len, "cannot listen on %s port %u: %s", c->ip, port, why);
 		goto fail;
 	}
 	if (threads == 0) {
@@ -530,8 +541,7 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		threads = cores > 0 ? (unsigned)cores : 1;
 	}
 	s->daemon = MHD_start_daemon(
-		flags, (uint16_t)port, NULL, NULL, on_request, s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
 		MHD_OPTION_HTTPS_MEM_TRUST, s->trust_pem,
@@ -543,18 +553,17 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		/* SO_REUSEPORT: a reload (SIGHUP) binds a new listener on the same
-		 * port before the old one drains. */
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 		MHD_OPTION_END);
 	if (!s->daemon) {
-		snprintf(err, err_len,
-			 "cannot listen on %s port %u with TLS (address in use, or a bad key/certificate in %s)",
+		snprintf(err, err_len, "cannot start TLS on %s port %u (a bad key or certificate in %s?)",
 			 c->ip, port, c->tls_dir);
 		goto fail;
 	}
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : port;
+	if (acceptor_run(s->acceptor, s->daemon)) {
+		snprintf(err, err_len, "cannot start the thread that accepts connections");
+		goto fail;
+	}
+	s->port = acceptor_port(s->acceptor);
 	log_info("teev listening on https://%s%s%s:%u/ (mTLS, %u threads, client CA %s)",
 		 strchr(c->ip, ':') ? "[" : "", c->ip, strchr(c->ip, ':') ? "]" : "", s->port,
 		 threads, c->trusted_client_ca);
@@ -572,16 +581,12 @@ unsigned http_server_port(const struct http_server *s)
 
 void http_server_quiesce(struct http_server *s, unsigned deadline_ms)
 {
-	MHD_socket listener;
-
 	if (!s || !s->daemon)
 		return;
 	/* Stop accepting; requests already started finish, later ones on open
 	 * connections get 503 (see on_request). */
 	__atomic_store_n(&s->draining, 1, __ATOMIC_SEQ_CST);
-	listener = MHD_quiesce_daemon(s->daemon);
-	if (listener != MHD_INVALID_SOCKET)
-		close(listener);
+	acceptor_stop(s->acceptor);
 	for (unsigned waited = 0; waited < deadline_ms; waited += 10) {
 		if (__atomic_load_n(&s->in_flight, __ATOMIC_SEQ_CST) == 0)
 			break;
@@ -594,6 +599,7 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	acceptor_free(s->acceptor);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	/* The key is secret: wipe it before giving the memory back. */

@@ -1,0 +1,34 @@
+/* acceptor.h - accepts TCP connections for the mTLS listener and hands each
+ * to libmicrohttpd with MHD_add_connection.
+ *
+ * With its own listening socket, each MHD worker thread accepted from the
+ * shared socket and kept what it accepted: 8 keep-alive connections opened
+ * together often all went to one thread, and the server then used one core
+ * of two for as long as they lived. Handed over by this thread, connections
+ * are spread over the workers by MHD.
+ */
+#ifndef TEEV_ACCEPTOR_H
+#define TEEV_ACCEPTOR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct acceptor;
+struct MHD_Daemon;
+
+/* Binds and listens on addr (SO_REUSEPORT: a TLS reload binds a second
+ * listener on the same port before the first one closes). Returns NULL
+ * with err. */
+struct acceptor *acceptor_open(const struct sockaddr *addr, socklen_t len, char *err,
+			       size_t err_len);
+/* The port bound (the one the kernel chose for port 0). */
+unsigned acceptor_port(const struct acceptor *a);
+/* Starts the thread that accepts connections and gives them to daemon
+ * (started with MHD_USE_NO_LISTEN_SOCKET). Returns 0 or -1. */
+int acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon);
+/* Stops accepting and closes the socket; connections already handed over
+ * are the daemon's. NULL is fine; safe to call twice. */
+void acceptor_stop(struct acceptor *a);
+void acceptor_free(struct acceptor *a);
+
+#endif
