@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 struct db {
 	sqlite3 *handle;  /* every read and write (serialized: FULLMUTEX) */
@@ -135,6 +136,31 @@ static int migrate(struct db *db, const char *path, char *err, size_t err_len)
 	return 0;
 }
 
+/* SQLite says "disk I/O error" when it cannot create the WAL's files on a
+ * full disk: name the likely cause when the file system shows it. */
+static void add_storage_hint(const char *path, char *err, size_t err_len)
+{
+	char dir[4096];
+	struct statvfs fs;
+	char *slash;
+	size_t used = strlen(err);
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (statvfs(dir, &fs) != 0 || used + 1 >= err_len)
+		return;
+	if (fs.f_flag & ST_RDONLY)
+		snprintf(err + used, err_len - used, " (%s is on a read-only file system)", dir);
+	else if (fs.f_bavail == 0)
+		snprintf(err + used, err_len - used, " (the file system holding %s is full)", dir);
+}
+
 int db_open(const char *path, struct db **out, char *err, size_t err_len)
 {
 	struct db *db = calloc(1, sizeof(*db));
@@ -185,6 +211,7 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
 	*out = db;
 	return 0;
 fail:
+	add_storage_hint(path, err, err_len);
 	db_close(db);
 	return -1;
 }

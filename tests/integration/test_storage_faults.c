@@ -1,8 +1,8 @@
 /* test_storage_faults.c - the database's storage failing under teev: a disk
  * that fills up while the server runs (verdicts keep coming, policy writes
  * get 503 and change nothing, log records wait in the queue and are written
- * once there is room again), a database on a read-only file system (refused
- * at start with a clear message), and SIGKILL while verdicts are being
+ * once there is room again), a database on a read-only or full file system
+ * (refused at start with a clear message), and SIGKILL while verdicts are being
  * logged (committed records survive, the database stays intact).
  *
  * The small and read-only file systems are tmpfs mounts in this test's own
@@ -290,6 +290,37 @@ static void test_read_only_database_refused(void **state)
 	unmount_small_disk(disk);
 }
 
+/* A database on a file system with no space left at start: a clear refusal
+ * (SQLite alone says "disk I/O error"), and the file is intact afterwards. */
+static void test_full_disk_at_start_refused(void **state)
+{
+	struct suite *s = *state;
+	struct teev_server server;
+	struct client_identity admin;
+	char disk[64], db_path[128], filler[128];
+	char *errors = NULL;
+
+	mount_small_disk(disk, sizeof(disk));
+	snprintf(db_path, sizeof(db_path), "%s/teev.db", disk);
+	snprintf(filler, sizeof(filler), "%s/filler", disk);
+	start(s, &server, &admin, db_path);
+	assert_int_equal(harness_terminate(&server), 0);
+	fill_disk(filler);
+
+	const char *serve[] = {harness_env("TEEV_BIN", "build/teev"), "serve", "--config",
+			       server.config_path, "--database", db_path, "--port", "0", NULL};
+	assert_int_equal(harness_run_capture(serve, NULL, &errors), 1);
+	if (!strstr(errors, db_path) || !strstr(errors, "is full"))
+		fail_msg("unclear refusal: %s", errors);
+	free(errors);
+
+	assert_int_equal(unlink(filler), 0);
+	assert_database_intact(db_path);
+	const char *rm[] = {"/bin/rm", "-rf", server.dir, NULL};
+	harness_run(rm);
+	unmount_small_disk(disk);
+}
+
 struct stream {
 	struct suite *s;
 	struct teev_server *server;
@@ -372,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_disk_keeps_verifying),
 		cmocka_unit_test(test_read_only_database_refused),
+		cmocka_unit_test(test_full_disk_at_start_refused),
 		cmocka_unit_test(test_sigkill_during_log_writes),
 	};
 
