@@ -359,7 +359,7 @@ load ima10k -c 2 -w 1 -d "$BENCH_SECONDS" "$EVIDENCE" "$WORK/ima10000/request.js
 rss_after_ima10k=$(server_kb VmHWM)
 must_pass "$WORK/ima100000/request.json"
 say "TPM quote + 100,000-entry IMA list, stored runtime policy, one at a time"
-load ima100k -c 1 -n 5 "$EVIDENCE" "$WORK/ima100000/request.json"
+load ima100k -c 1 -n 15 "$EVIDENCE" "$WORK/ima100000/request.json"
 rss_before_inline=$(server_kb VmHWM)
 say "the same with the 100,000-path policy inline"
 must_pass "$WORK/ima100000/request-inline.json"
@@ -490,7 +490,7 @@ dirty=$(git -C "$REPO_DIR" --no-optional-locks status --porcelain --untracked-fi
 	row tpm-1 "TPM quote + PCR policy"
 	row tpm-8 "TPM quote + PCR policy"
 	row ima10k "TPM quote + 10,000-entry IMA list"
-	row ima100k "TPM quote + 100,000-entry IMA list (5 requests)"
+	row ima100k "TPM quote + 100,000-entry IMA list (15 requests)"
 	row ima100k-inline "the same, 100,000-path policy inline (3 requests)"
 	row ima100k-nolog "diagnosis: 100,000 entries, stored policy, verification_log = false"
 	echo
