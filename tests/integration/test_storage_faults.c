@@ -177,6 +177,20 @@ static void assert_log_mentions(const struct teev_server *server, const char *te
 	free(log);
 }
 
+/* `teev serve` on db_path exits 1 with a message naming the file and why. */
+static void assert_refused_at_start(const struct teev_server *server, const char *db_path,
+				    const char *why)
+{
+	char *errors = NULL;
+	const char *serve[] = {harness_env("TEEV_BIN", "build/teev"), "serve", "--config",
+			       server->config_path, "--database", db_path, "--port", "0", NULL};
+
+	assert_int_equal(harness_run_capture(serve, NULL, &errors), 1);
+	if (!errors || !strstr(errors, db_path) || !strstr(errors, why))
+		fail_msg("unclear refusal: %s", errors ? errors : "(nothing)");
+	free(errors);
+}
+
 /* The disk fills while the server runs: verdicts still come (200, valid),
  * policy writes get 503 and change nothing, stored policies still read, and
  * the verdicts' log records wait in the queue until there is room again,
@@ -265,12 +279,7 @@ static void test_read_only_database_refused(void **state)
 	if (mount("tmpfs", disk, "tmpfs", MS_REMOUNT | MS_RDONLY, SMALL_DISK) != 0)
 		fail_msg("remount %s read-only: %s", disk, strerror(errno));
 
-	const char *serve[] = {harness_env("TEEV_BIN", "build/teev"), "serve", "--config",
-			       server.config_path, "--database", db_path, "--port", "0", NULL};
-	assert_int_equal(harness_run_capture(serve, NULL, &errors), 1);
-	if (!strstr(errors, db_path) || !strstr(errors, "is read-only"))
-		fail_msg("unclear refusal: %s", errors);
-	free(errors);
+	assert_refused_at_start(&server, db_path, "is read-only");
 	/* The CLI opens it the same way and says the same. */
 	const char *list[] = {"policy", "list", "--kind", "snp", "--database", db_path, NULL};
 	assert_int_equal(harness_teev(&server, list, NULL, &errors), 1);
@@ -298,7 +307,6 @@ static void test_full_disk_at_start_refused(void **state)
 	struct teev_server server;
 	struct client_identity admin;
 	char disk[64], db_path[128], filler[128];
-	char *errors = NULL;
 
 	mount_small_disk(disk, sizeof(disk));
 	snprintf(db_path, sizeof(db_path), "%s/teev.db", disk);
@@ -307,12 +315,7 @@ static void test_full_disk_at_start_refused(void **state)
 	assert_int_equal(harness_terminate(&server), 0);
 	fill_disk(filler);
 
-	const char *serve[] = {harness_env("TEEV_BIN", "build/teev"), "serve", "--config",
-			       server.config_path, "--database", db_path, "--port", "0", NULL};
-	assert_int_equal(harness_run_capture(serve, NULL, &errors), 1);
-	if (!strstr(errors, db_path) || !strstr(errors, "is full"))
-		fail_msg("unclear refusal: %s", errors);
-	free(errors);
+	assert_refused_at_start(&server, db_path, "is full");
 
 	assert_int_equal(unlink(filler), 0);
 	assert_database_intact(db_path);
