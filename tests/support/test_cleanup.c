@@ -1,4 +1,4 @@
-/* test_cleanup.c - per-test cleanup (see test_cleanup.h). */
+/* test_cleanup.c - per-test cleanup, test data and timing (see test_cleanup.h). */
 #include "tests/support/test_cleanup.h"
 
 #include <setjmp.h>
@@ -7,7 +7,12 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "verifier/bytes.h"
 
 enum { CLEANUP_MAX = 1024 };
 
@@ -53,4 +58,36 @@ const char *shared_dir(void)
 	const char *dir = getenv("SHARED_DIR");
 
 	return dir && dir[0] ? dir : "../shared";
+}
+
+char *read_keylime_file(const char *rel, size_t *len)
+{
+	char path[1024], err[256] = "";
+	uint8_t *data;
+
+	snprintf(path, sizeof(path), "%s/testdata/keylime/%s", shared_dir(), rel);
+	data = bytes_read_file(path, (size_t)64 << 20, len, err, sizeof(err));
+	if (!data)
+		fail_msg("%s (set SHARED_DIR)", err);
+	return (char *)data;
+}
+
+double test_slowdown(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+#if defined(__SANITIZE_ADDRESS__)
+	return 10.0;
+#endif
+	if (preload && strstr(preload, "vgpreload"))
+		return 50.0;
+	return 1.0;
+}
+
+double test_now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -40,28 +40,15 @@
 #include "verifier/tpm_objects.h"
 #include "tests/support/test_cleanup.h"
 
-#define KL "/testdata/keylime/"
 #define TIV "ima/test_ima_verification/"
 
 /* ---- helpers ---- */
-
-static char *read_shared(const char *rel, size_t *len)
-{
-	char path[1024], err[256];
-	uint8_t *data;
-
-	snprintf(path, sizeof(path), "%s" KL "%s", shared_dir(), rel);
-	data = bytes_read_file(path, 64u << 20, len, err, sizeof(err));
-	if (!data)
-		fail_msg("%s (set SHARED_DIR)", err);
-	return (char *)data;
-}
 
 /* Concatenation of several shared files (MEASUREMENTS+SIGNATURES). */
 static char *read_concat(const char *a, const char *b, size_t *len)
 {
 	size_t la, lb;
-	char *x = read_shared(a, &la), *y = b ? read_shared(b, &lb) : NULL, *out;
+	char *x = read_keylime_file(a, &la), *y = b ? read_keylime_file(b, &lb) : NULL, *out;
 
 	if (!y)
 		lb = 0;
@@ -79,7 +66,7 @@ static char *read_concat(const char *a, const char *b, size_t *len)
 static struct runtime_policy *load_policy(const char *rel)
 {
 	size_t len;
-	char *text = read_shared(rel, &len), err[256] = "";
+	char *text = read_keylime_file(rel, &len), err[256] = "";
 	struct runtime_policy *p = runtime_policy_parse(text, len, NULL, err, sizeof(err));
 
 	if (!p)
@@ -96,26 +83,6 @@ static struct runtime_policy *policy_from(const char *text)
 	if (!p)
 		fail_msg("policy refused: %s", err);
 	return p;
-}
-
-static double slowdown(void)
-{
-	const char *preload = getenv("LD_PRELOAD");
-
-#if defined(__SANITIZE_ADDRESS__)
-	return 10.0;
-#endif
-	if (preload && strstr(preload, "vgpreload"))
-		return 50.0;
-	return 1.0;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static size_t hash_len(uint16_t bank)
@@ -302,7 +269,7 @@ static char *ima_log_for(const char *key, size_t *len)
 static void test_expected_replays(void **state)
 {
 	size_t len, checked = 0;
-	char *text = read_shared("expected-replays.json", &len);
+	char *text = read_keylime_file("expected-replays.json", &len);
 	struct json_object *root = json_tokener_parse(text), *logs;
 	struct runtime_policy *sha1_policy = policy_from(
 		"{\"meta\": {\"version\": 1}, \"ima\": {\"log_hash_alg\": \"sha1\"}}");
@@ -896,11 +863,11 @@ static void test_million_empty_lines_fast(void **state)
 	(void)state;
 	memset(list, '\n', n + len);
 	memcpy(list + n / 2, m, len); /* the real entries in the middle */
-	t0 = now_seconds();
+	t0 = test_now_seconds();
 	assert_int_equal(verify_full(list, n + len, TPM_ALG_SHA256, p, &f), 0);
-	elapsed = now_seconds() - t0;
+	elapsed = test_now_seconds() - t0;
 	print_message("    10^6 empty lines (+3 entries, replayed twice) in %.3f s\n", elapsed);
-	assert_true(elapsed < 1.0 * slowdown());
+	assert_true(elapsed < 1.0 * test_slowdown());
 	runtime_policy_free(p);
 	free(list);
 	free(m);
@@ -1146,7 +1113,7 @@ static void quoted_pcr10(const char *quote, uint16_t *bank, uint8_t *pcr, size_t
 static void test_golden_ima_cases(void **state)
 {
 	size_t len, compared = 0;
-	char *text = read_shared("golden/tpm-cases.json", &len);
+	char *text = read_keylime_file("golden/tpm-cases.json", &len);
 	struct json_object *cases = json_tokener_parse(text);
 
 	(void)state;
@@ -1342,9 +1309,9 @@ static void test_100k_entries_against_100k_paths(void **state)
 	}
 	pw += (size_t)snprintf(pol + pw, pol_cap - pw, "}}");
 
-	t0 = now_seconds();
+	t0 = test_now_seconds();
 	p = runtime_policy_parse(pol, pw, NULL, err, sizeof(err));
-	parse_s = now_seconds() - t0;
+	parse_s = test_now_seconds() - t0;
 	if (!p)
 		fail_msg("%s", err);
 
@@ -1353,9 +1320,9 @@ static void test_100k_entries_against_100k_paths(void **state)
 				       .pcr10 = running, .pcr10_len = 32, .policy = p};
 
 		failures_init(&f);
-		t0 = now_seconds();
+		t0 = test_now_seconds();
 		assert_int_equal(ima_verify(&in, &f), 0);
-		verify_s = now_seconds() - t0;
+		verify_s = test_now_seconds() - t0;
 		assert_int_equal(f.count, 0);
 	}
 
@@ -1366,7 +1333,7 @@ static void test_100k_entries_against_100k_paths(void **state)
 		EVP_MD *s1 = EVP_MD_fetch(NULL, "SHA1", NULL), *s256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 		uint8_t acc[32] = {0};
 
-		t0 = now_seconds();
+		t0 = test_now_seconds();
 		for (size_t i = 0; i < n; i++) {
 			tmpl[60] = (uint8_t)i;
 			EVP_DigestInit_ex2(ctx1, s1, NULL);
@@ -1380,7 +1347,7 @@ static void test_100k_entries_against_100k_paths(void **state)
 			EVP_DigestUpdate(ctx, th, 32);
 			EVP_DigestFinal_ex(ctx, acc, NULL);
 		}
-		raw_s = now_seconds() - t0;
+		raw_s = test_now_seconds() - t0;
 		EVP_MD_free(s1);
 		EVP_MD_free(s256);
 		EVP_MD_CTX_free(ctx);
@@ -1392,7 +1359,7 @@ static void test_100k_entries_against_100k_paths(void **state)
 		      "%.2fx)\n",
 		      n, verify_s, verify_s * 1e9 / (double)n, raw_s * 1e9 / (double)n,
 		      verify_s / raw_s);
-	assert_true(verify_s < 1.0 * slowdown());
+	assert_true(verify_s < 1.0 * test_slowdown());
 	runtime_policy_free(p);
 	free(list);
 	free(pol);

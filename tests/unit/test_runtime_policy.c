@@ -35,43 +35,9 @@
 
 /* ---- helpers ---- */
 
-/* Reads <shared>/testdata/keylime/<rel>; the caller frees. */
-static char *read_shared(const char *rel, size_t *len)
-{
-	char path[1024], err[256];
-	uint8_t *data;
-
-	snprintf(path, sizeof(path), "%s" KL "%s", shared_dir(), rel);
-	data = bytes_read_file(path, 64u << 20, len, err, sizeof(err));
-	if (!data)
-		fail_msg("%s (set SHARED_DIR)", err);
-	return (char *)data;
-}
-
 static void shared_path(const char *rel, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s" KL "%s", shared_dir(), rel);
-}
-
-/* Sanitizers and valgrind slow everything down; timing bounds then relax. */
-static double slowdown(void)
-{
-	const char *preload = getenv("LD_PRELOAD");
-
-#if defined(__SANITIZE_ADDRESS__)
-	return 10.0;
-#endif
-	if (preload && strstr(preload, "vgpreload"))
-		return 50.0;
-	return 1.0;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static struct runtime_policy *parse_text(const char *text, char *err, size_t err_len)
@@ -141,7 +107,7 @@ static bool excluded(const struct runtime_policy *p, const char *path, size_t le
 static void test_upstream_test_policy(void **state)
 {
 	size_t len;
-	char *text = read_shared("ima/test_ima_verification/RUNTIME_POLICY_TEST.json", &len);
+	char *text = read_keylime_file("ima/test_ima_verification/RUNTIME_POLICY_TEST.json", &len);
 	char err[256];
 	struct runtime_policy *p = runtime_policy_parse(text, len, NULL, err, sizeof(err));
 	const struct runtime_policy_info *info;
@@ -180,7 +146,7 @@ static void test_upstream_test_policy(void **state)
 static void test_prefixed_digest_kept_but_unmatchable(void **state)
 {
 	size_t len;
-	char *text = read_shared("runtime-policies/runtime-policy-test.json", &len);
+	char *text = read_keylime_file("runtime-policies/runtime-policy-test.json", &len);
 	char err[256];
 	struct runtime_policy *p = runtime_policy_parse(text, len, NULL, err, sizeof(err));
 	const struct runtime_policy_digests *d;
@@ -223,7 +189,7 @@ static void test_all_shared_policies_parse(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t len;
-		char *text = read_shared(files[i], &len);
+		char *text = read_keylime_file(files[i], &len);
 		char err[256] = "";
 		struct runtime_policy *p = runtime_policy_parse(text, len, NULL, err, sizeof(err));
 
@@ -254,7 +220,7 @@ static void test_dsse_good_signature_verifies(void **state)
 {
 	struct runtime_policy_keys *k = shared_key();
 	size_t len;
-	char *text = read_shared("runtime-policies/runtime-policy-test-signed.json", &len);
+	char *text = read_keylime_file("runtime-policies/runtime-policy-test-signed.json", &len);
 	char err[256] = "";
 	struct runtime_policy *p = runtime_policy_parse(text, len, k, err, sizeof(err));
 
@@ -274,7 +240,7 @@ static void test_dsse_bad_signature_refused(void **state)
 {
 	struct runtime_policy_keys *k = shared_key();
 	size_t len;
-	char *text = read_shared("runtime-policies/runtime-policy-test-signed-bad.json", &len);
+	char *text = read_keylime_file("runtime-policies/runtime-policy-test-signed-bad.json", &len);
 	char err[256] = "";
 	struct runtime_policy *p = runtime_policy_parse(text, len, k, err, sizeof(err));
 
@@ -292,7 +258,7 @@ static void test_dsse_pae_binds_type_and_payload(void **state)
 {
 	struct runtime_policy_keys *k = shared_key();
 	size_t len;
-	char *text = read_shared("runtime-policies/runtime-policy-test-signed.json", &len);
+	char *text = read_keylime_file("runtime-policies/runtime-policy-test-signed.json", &len);
 	char *moved = strstr(text, "application/vnd.keylime+json");
 	char err[256];
 	struct runtime_policy *p;
@@ -322,7 +288,7 @@ static void test_dsse_unverified_without_keys(void **state)
 	(void)state;
 	for (int i = 0; i < 2; i++) {
 		size_t len;
-		char *text = read_shared(files[i], &len);
+		char *text = read_keylime_file(files[i], &len);
 		char err[256] = "";
 		struct runtime_policy *p = runtime_policy_parse(text, len, NULL, err, sizeof(err));
 
@@ -340,7 +306,7 @@ static void test_dsse_required_when_keys_configured(void **state)
 {
 	struct runtime_policy_keys *k = shared_key();
 	size_t len;
-	char *text = read_shared("runtime-policies/runtime-policy-test.json", &len);
+	char *text = read_keylime_file("runtime-policies/runtime-policy-test.json", &len);
 	char err[256] = "";
 
 	(void)state;
@@ -613,9 +579,9 @@ static void test_excludes_backtracking_bounded(void **state)
 	(void)state;
 	memset(path, 'a', sizeof(path));
 	path[sizeof(path) - 1] = '!';
-	t0 = now_seconds();
+	t0 = test_now_seconds();
 	assert_false(excluded(p, path, sizeof(path)));
-	assert_true(now_seconds() - t0 < 2.0 * slowdown());
+	assert_true(test_now_seconds() - t0 < 2.0 * test_slowdown());
 	runtime_policy_free(p);
 }
 
@@ -662,14 +628,14 @@ static void test_large_policy_parses_fast(void **state)
 				"}, \"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null}}");
 	assert_true(len > (20u << 20));
 
-	t0 = now_seconds();
+	t0 = test_now_seconds();
 	p = runtime_policy_parse(text, len, NULL, err, sizeof(err));
-	elapsed = now_seconds() - t0;
+	elapsed = test_now_seconds() - t0;
 	if (!p)
 		fail_msg("refused: %s", err);
 	print_message("    %zu-path policy of %.1f MiB parsed in %.3f s\n", n,
 		      (double)len / (1 << 20), elapsed);
-	assert_true(elapsed < 1.0 * slowdown());
+	assert_true(elapsed < 1.0 * test_slowdown());
 	assert_int_equal(runtime_policy_info(p)->n_digest_paths, n);
 	for (size_t i = 0; i < n; i += 9973) {
 		snprintf(probe, sizeof(probe),

@@ -59,16 +59,10 @@ static void *owned_malloc(size_t n)
 
 /* ---- files and encodings ---- */
 
+/* A Keylime test vector, freed at teardown. */
 static uint8_t *read_keylime(const char *rel, size_t *len)
 {
-	char path[1024], err[256] = "";
-	uint8_t *buf;
-
-	snprintf(path, sizeof(path), "%s/testdata/keylime/%s", shared_dir(), rel);
-	buf = bytes_read_file(path, 1 << 24, len, err, sizeof(err));
-	if (!buf)
-		fail_msg("%s (set SHARED_DIR)", err);
-	return defer(free, buf);
+	return defer(free, read_keylime_file(rel, len));
 }
 
 static struct json_object *read_json(const char *rel)
