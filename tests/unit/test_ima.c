@@ -613,13 +613,16 @@ static void test_zero_template_hash_extends_ff(void **state)
 		assert_types(&f, none);
 	}
 
-	/* The same column in the FF form: content skipped too, extended with
-	 * the real template hash. */
+	/* The same column in the FF form is not a violation (the kernel never
+	 * writes one): it is extended with the real template hash and must
+	 * equal it, so it fails ima_hash (issue 12 item 1). */
 	ff_line = strdup(line);
 	memset(ff_line + 3, 'f', 40);
 	replay(ff_line, strlen(ff_line), TPM_ALG_SHA256, got);
 	assert_false(memcmp(got, expect, 32) == 0);
-	assert_int_equal(verify_full(ff_line, strlen(ff_line), TPM_ALG_SHA256, NULL, &f), 0);
+	assert_int_equal(verify_full(ff_line, strlen(ff_line), TPM_ALG_SHA256, NULL, &f), 1);
+	assert_string_equal(f.items[0].type, "ima.validation.ima_hash");
+	failures_clear(&f);
 
 	/* A 32-byte zero column while log_hash_alg is sha1 is not "zero". */
 	n = strlen(line) + 24 + 1;
@@ -647,6 +650,212 @@ static void test_zero_template_hash_extends_ff(void **state)
 	}
 	free(ff_line);
 	free(line);
+}
+
+/* Runs ima_verify on `list` with PCR 10 = the replay of `genuine`: the
+ * value the kernel extended, whatever an attacker made of the text. */
+static int verify_against(const char *list, const char *genuine, uint16_t bank,
+			  const struct runtime_policy *p, struct failures *f)
+{
+	uint8_t pcr[64];
+	struct ima_input in = {.list = list, .list_len = strlen(list), .bank = bank, .pcr10 = pcr,
+			       .pcr10_len = hash_len(bank), .policy = p};
+
+	replay(genuine, strlen(genuine), bank, pcr);
+	failures_init(f);
+	return ima_verify(&in, f);
+}
+
+/* Issue 12 item 1: the real /usr/bin/dd ima-sig entry, whose digest the policy
+ * does not allow, with its template-hash column replaced by all-FF. The PCR
+ * still replays (the template hash is extended), and upstream, like teev
+ * before, then skipped every check of the entry. */
+static void test_ff_column_does_not_hide_an_entry(void **state)
+{
+	size_t len;
+	char *m = read_concat(TIV "SIGNATURES.txt", NULL, &len), *dd, *forged;
+	struct runtime_policy *p = load_policy(TIV "RUNTIME_POLICY_WRONG.json");
+	struct failures f;
+	static const char *const wrong[] = {"ima.validation.ima-ng.runtime_policy_hash", NULL};
+	static const char *const hashed[] = {"ima.validation.ima_hash", NULL};
+
+	(void)state;
+	dd = strstr(m, " /usr/bin/dd ");
+	assert_non_null(dd);
+	while (dd > m && dd[-1] != '\n')
+		dd--;
+	dd[strcspn(dd, "\n")] = 0; /* the dd line alone */
+	assert_int_equal(verify_against(dd, dd, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, wrong);
+	failures_clear(&f);
+
+	forged = strdup(dd);
+	memset(forged + 3, 'f', 40);
+	assert_int_equal(verify_against(forged, dd, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, hashed);
+	assert_string_equal(f.items[0].message,
+			    "IMA template hash does not match the calculated hash.");
+	failures_clear(&f);
+	/* With no runtime policy (Keylime's empty one) as well. */
+	assert_int_equal(verify_against(forged, dd, TPM_ALG_SHA256, NULL, &f), 1);
+	assert_types(&f, hashed);
+	failures_clear(&f);
+	free(forged);
+	runtime_policy_free(p);
+	free(m);
+}
+
+#define EXCLUDE_TMP_POLICY                                                             \
+	"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [\"/tmp/.*\"], " \
+	"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}}"
+
+/* The template bytes of a line built by make_line, from its own fields. */
+static size_t ng_template(const uint8_t *dig, size_t dlen, const char *name, size_t name_len,
+			  const uint8_t *sig, size_t sig_len, bool with_sig, uint8_t *t)
+{
+	size_t w = 0;
+
+	w += put32(t + w, 7 + 1 + dlen);
+	memcpy(t + w, "sha256:", 7);
+	w += 7;
+	t[w++] = 0;
+	memcpy(t + w, dig, dlen);
+	w += dlen;
+	w += put32(t + w, name_len + 1);
+	memcpy(t + w, name, name_len);
+	w += name_len;
+	t[w++] = 0;
+	if (with_sig) {
+		w += put32(t + w, sig_len);
+		memcpy(t + w, sig, sig_len);
+		w += sig_len;
+	}
+	return w;
+}
+
+/* The same template bytes written as a legacy "ima" line: digest = all but
+ * the last 256 bytes (given as "sha256:<hex>", which upstream's legacy
+ * parser takes at any length), name = the last 256 up to the first NUL. */
+static char *relabel_as_legacy(const char *genuine, const uint8_t *t, size_t t_len)
+{
+	const uint8_t *field = t + t_len - 256;
+	size_t name_len = strnlen((const char *)field, 256);
+	char *line = malloc(64 + 2 * t_len + 300);
+	size_t n = (size_t)sprintf(line, "10 %.40s ima sha256:", genuine + 3);
+
+	bytes_to_hex(t, t_len - 256, line + n);
+	n += 2 * (t_len - 256);
+	line[n++] = ' ';
+	memcpy(line + n, field, name_len);
+	line[n + name_len] = 0;
+	return line;
+}
+
+/* Issue 12 item 4a: a measured ima-ng (or ima-sig) entry re-labelled as a
+ * legacy "ima" entry re-parses under another name, here one the policy
+ * excludes, while its template bytes (so the column and PCR 10) stay the
+ * kernel's. */
+static void test_relabelled_legacy_entry_is_not_hidden(void **state)
+{
+	static const char *const refused[] = {"ima.parser.entry", "ima.pcr_mismatch", NULL};
+	static const char *const missing[] = {"ima.validation.ima-ng.not_in_allowlist", NULL};
+	struct runtime_policy *p = policy_from(EXCLUDE_TMP_POLICY);
+	uint8_t dig[32], t[1024], sig[9 + 300];
+	char path[300], *genuine, *forged;
+	size_t t_len;
+	struct failures f;
+
+	(void)state;
+	memset(dig, 0xe5, sizeof(dig));
+	/* ima-ng, run from a 262-byte path whose last 255 bytes start "/tmp/". */
+	snprintf(path, sizeof(path), "/root/x/tmp/%0250d", 0);
+	memset(path + 12, 'e', 250);
+	genuine = make_line("10", "ima-ng", "sha256", dig, 32, path, strlen(path), NULL, 0, false);
+	assert_int_equal(verify_against(genuine, genuine, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, missing);
+	failures_clear(&f);
+	t_len = ng_template(dig, 32, path, strlen(path), NULL, 0, false, t);
+	forged = relabel_as_legacy(genuine, t, t_len);
+	assert_non_null(strstr(forged, " ima sha256:"));
+	assert_int_equal(strncmp(strrchr(forged, ' ') + 1, "/tmp/eee", 8), 0);
+	assert_int_equal(verify_against(forged, genuine, TPM_ALG_SHA256, p, &f), 2);
+	assert_types(&f, refused);
+	failures_clear(&f);
+	free(forged);
+	free(genuine);
+
+	/* ima-sig: any path whose security.ima xattr (a signature the kernel
+	 * logs without checking) ends in "/tmp/x" and NULs. */
+	memset(sig, 0, sizeof(sig));
+	memcpy(sig, (const uint8_t[]){3, 2, 4, 0xaa, 0xbb, 0xcc, 0xdd, 300 >> 8, 300 & 0xff}, 9);
+	memset(sig + 9, 0x41, 300 - 256);
+	memcpy(sig + 9 + 300 - 256, "/tmp/x", 6);
+	genuine = make_line("10", "ima-sig", "sha256", dig, 32, "/usr/bin/evil", 13, sig,
+			    sizeof(sig), false);
+	assert_int_equal(verify_against(genuine, genuine, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, missing);
+	failures_clear(&f);
+	t_len = ng_template(dig, 32, "/usr/bin/evil", 13, sig, sizeof(sig), true, t);
+	forged = relabel_as_legacy(genuine, t, t_len);
+	assert_string_equal(strrchr(forged, ' ') + 1, "/tmp/x");
+	assert_int_equal(verify_against(forged, genuine, TPM_ALG_SHA256, p, &f), 2);
+	assert_types(&f, refused);
+	failures_clear(&f);
+	free(forged);
+	free(genuine);
+	runtime_policy_free(p);
+}
+
+/* Issue 12 item 4a, second rule: file entries and the list's first entry
+ * (boot_aggregate) agree on whether they use the legacy template; the
+ * ima-ng family (ima-ng, ima-sig, ima-buf) may mix, as kernels do. */
+static void test_legacy_entry_after_ng_boot_aggregate(void **state)
+{
+	static const char *const tmpl[] = {"ima.validation.ima_template", NULL};
+	static const char *const none[] = {NULL};
+	uint8_t dig[32], legacy_t[20 + 256], col[20];
+	char *boot, *ng, hex[41], legacy[400], list[2048], policy[600];
+	struct runtime_policy *p;
+	struct failures f;
+
+	(void)state;
+	memset(dig, 0x42, sizeof(dig));
+	boot = make_line("10", "ima-ng", "sha256", dig, 32, "boot_aggregate", 14, NULL, 0, false);
+	ng = make_line("10", "ima-sig", "sha256", dig, 32, "/bin/ng", 7, NULL, 0, false);
+	memset(legacy_t, 0, sizeof(legacy_t));
+	memcpy(legacy_t, dig, 20);
+	memcpy(legacy_t + 20, "/bin/old", 8);
+	md(TPM_ALG_SHA1, legacy_t, sizeof(legacy_t), NULL, 0, col);
+	bytes_to_hex(col, 20, hex);
+	snprintf(legacy, sizeof(legacy), "10 %s ima ", hex);
+	bytes_to_hex(dig, 20, legacy + strlen(legacy));
+	strcat(legacy, " /bin/old");
+	bytes_to_hex(dig, 32, hex);
+	snprintf(policy, sizeof(policy),
+		 "{\"meta\": {\"version\": 1}, \"excludes\": [], \"digests\": {"
+		 "\"boot_aggregate\": [\"%s\"], \"/bin/ng\": [\"%s\"], \"/bin/old\": [\"%.40s\"]}, "
+		 "\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", "
+		 "\"dm_policy\": null}}",
+		 hex, hex, hex);
+	p = policy_from(policy);
+
+	snprintf(list, sizeof(list), "%s\n%s\n", boot, ng);
+	assert_int_equal(verify_against(list, list, TPM_ALG_SHA256, p, &f), 0);
+	assert_types(&f, none);
+	snprintf(list, sizeof(list), "%s\n%s\n%s\n", boot, ng, legacy);
+	assert_int_equal(verify_against(list, list, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, tmpl);
+	assert_string_equal(context_member(&f, 0, "expected"), "\"ima-ng\"");
+	assert_string_equal(context_member(&f, 0, "got"), "\"ima\"");
+	failures_clear(&f);
+	/* A legacy list stays legacy: an ima-ng entry in it is refused too. */
+	snprintf(list, sizeof(list), "%s\n%s\n", legacy, ng);
+	assert_int_equal(verify_against(list, list, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, tmpl);
+	failures_clear(&f);
+	runtime_policy_free(p);
+	free(boot);
+	free(ng);
 }
 
 static void test_pcr_column_other_than_10(void **state)
@@ -1378,6 +1587,9 @@ int main(void)
 		cmocka_unit_test(test_list_longer_than_quote),
 		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_zero_template_hash_extends_ff),
+		cmocka_unit_test(test_ff_column_does_not_hide_an_entry),
+		cmocka_unit_test(test_relabelled_legacy_entry_is_not_hidden),
+		cmocka_unit_test(test_legacy_entry_after_ng_boot_aggregate),
 		cmocka_unit_test(test_pcr_column_other_than_10),
 		cmocka_unit_test(test_legacy_ima_template),
 		cmocka_unit_test(test_unparsable_lines_reported_and_not_extended),
