@@ -42,6 +42,13 @@
 
 #define TIV "ima/test_ima_verification/"
 
+/* A runtime policy with the keys Keylime's schema requires, open for more.
+ * A test that sends one of them again replaces it (of repeated keys the
+ * last wins, in json-c as in Python). */
+#define POLICY_HEAD                                                                      \
+	"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [], "               \
+	"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}, "
+
 /* ---- helpers ---- */
 
 /* Concatenation of several shared files (MEASUREMENTS+SIGNATURES). */
@@ -272,7 +279,7 @@ static void test_expected_replays(void **state)
 	char *text = read_keylime_file("expected-replays.json", &len);
 	struct json_object *root = json_tokener_parse(text), *logs;
 	struct runtime_policy *sha1_policy = policy_from(
-		"{\"meta\": {\"version\": 1}, \"ima\": {\"log_hash_alg\": \"sha1\"}}");
+		POLICY_HEAD "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null}}");
 
 	(void)state;
 	assert_non_null(root);
@@ -431,11 +438,13 @@ static void test_keyrings(void **state)
 	struct runtime_policy *test = load_policy(TIV "RUNTIME_POLICY_TEST.json");
 	struct runtime_policy *wrong = load_policy(TIV "RUNTIME_POLICY_WRONG.json");
 	struct runtime_policy *ignored = policy_from(
-		"{\"meta\": {\"version\": 1}, \"ima\": {\"ignored_keyrings\": [\".ima\"]}}");
+		POLICY_HEAD "\"ima\": {\"ignored_keyrings\": [\".ima\"], \"log_hash_alg\": \"sha1\", "
+		"\"dm_policy\": null}}");
 	struct runtime_policy *all = policy_from(
-		"{\"meta\": {\"version\": 1}, \"ima\": {\"ignored_keyrings\": [\"*\"]}}");
+		POLICY_HEAD "\"ima\": {\"ignored_keyrings\": [\"*\"], \"log_hash_alg\": \"sha1\", "
+		"\"dm_policy\": null}}");
 	struct runtime_policy *bad = policy_from(
-		"{\"meta\": {\"version\": 1}, \"keyrings\": {\".ima\": [\"00\"]}, "
+		POLICY_HEAD "\"keyrings\": {\".ima\": [\"00\"]}, "
 		"\"ima-buf\": {\".ima\": [\"a7d52aaa18c23d2d9bb2abb4308c0eeee67387a42259f4a6b1a42257065f3d5a\"]}}");
 	struct failures f;
 	static const char *const none[] = {NULL};
@@ -506,7 +515,7 @@ static void test_ima_buf_key_types_and_plain_buffers(void **state)
 	md(TPM_ALG_SHA256, plain, strlen(plain), NULL, 0, kernel_dig);
 	bytes_to_hex(kernel_dig, 32, hex);
 	snprintf(policy, sizeof(policy),
-		 "{\"meta\": {\"version\": 1}, \"ima-buf\": {\"kernel_version\": [\"%s\"]}}", hex);
+		 POLICY_HEAD "\"ima-buf\": {\"kernel_version\": [\"%s\"]}}", hex);
 	p = policy_from(policy);
 	line = make_line("10", "ima-buf", "sha256", kernel_dig, 32, "kernel_version", 14,
 			 (const uint8_t *)plain, strlen(plain), false);
@@ -706,7 +715,7 @@ static void test_ff_column_does_not_hide_an_entry(void **state)
 }
 
 #define EXCLUDE_TMP_POLICY                                                             \
-	"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [\"/tmp/.*\"], " \
+	POLICY_HEAD "\"digests\": {}, \"excludes\": [\"/tmp/.*\"], " \
 	"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}}"
 
 /* The template bytes of a line built by make_line, from its own fields. */
@@ -832,7 +841,7 @@ static void test_legacy_entry_after_ng_boot_aggregate(void **state)
 	strcat(legacy, " /bin/old");
 	bytes_to_hex(dig, 32, hex);
 	snprintf(policy, sizeof(policy),
-		 "{\"meta\": {\"version\": 1}, \"excludes\": [], \"digests\": {"
+		 POLICY_HEAD "\"excludes\": [], \"digests\": {"
 		 "\"boot_aggregate\": [\"%s\"], \"/bin/ng\": [\"%s\"], \"/bin/old\": [\"%.40s\"]}, "
 		 "\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", "
 		 "\"dm_policy\": null}}",
@@ -902,7 +911,7 @@ static void test_legacy_ima_template(void **state)
 	bytes_to_hex(dig, 20, line + strlen(line));
 	strcat(line, " /a b");
 	bytes_to_hex(dig, 20, hex);
-	snprintf(policy, sizeof(policy), "{\"meta\": {\"version\": 1}, \"digests\": {\"/a b\": [\"%s\"]}}",
+	snprintf(policy, sizeof(policy), POLICY_HEAD "\"digests\": {\"/a b\": [\"%s\"]}}",
 		 hex);
 	p = policy_from(policy);
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 0);
@@ -1124,11 +1133,11 @@ static void test_non_utf8_path(void **state)
 	failures_clear(&f);
 
 	/* Excluded by a prefix regex, matched as bytes. */
-	p = policy_from("{\"meta\": {\"version\": 1}, \"excludes\": [\"/opt/caf\"]}");
+	p = policy_from(POLICY_HEAD "\"excludes\": [\"/opt/caf\"]}");
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 0);
 	runtime_policy_free(p);
 	/* A regex cannot match across bytes that are not UTF-8: not excluded. */
-	p = policy_from("{\"meta\": {\"version\": 1}, \"excludes\": [\"/opt/caf.*bin$\"]}");
+	p = policy_from(POLICY_HEAD "\"excludes\": [\"/opt/caf.*bin$\"]}");
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 1);
 	assert_string_equal(f.items[0].type, "ima.validation.ima-ng.not_in_allowlist");
 	failures_clear(&f);
@@ -1139,7 +1148,7 @@ static void test_non_utf8_path(void **state)
 	line = make_ng("/opt/caf\xc3\xa9", dig);
 	bytes_to_hex(dig, 32, hex);
 	snprintf(policy, sizeof(policy),
-		 "{\"meta\": {\"version\": 1}, \"digests\": {\"/opt/caf\\u00e9\": [\"%s\"]}}", hex);
+		 POLICY_HEAD "\"digests\": {\"/opt/caf\\u00e9\": [\"%s\"]}}", hex);
 	p = policy_from(policy);
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 0);
 	runtime_policy_free(p);
@@ -1220,13 +1229,13 @@ static void test_extra_boot_aggregates(void **state)
 	size_t len;
 	char *m = read_concat(TIV "MEASUREMENTS.txt", NULL, &len);
 	struct runtime_policy *no_agg = policy_from(
-		"{\"meta\": {\"version\": 1}, \"digests\": {"
+		POLICY_HEAD "\"digests\": {"
 		"\"/lib/modules/5.4.48-openpower1/kernel/drivers/usb/common/usb-common.ko\": "
 		"[\"f1125b940480d20ad841d26d5ea253edc0704b5ec1548c891edf212cb1a9365e\"], "
 		"\"/lib/modules/5.4.48-openpower1/kernel/drivers/gpu/drm/drm_panel_orientation_quirks.ko\": "
 		"[\"cd026b58efdf66658685430ff526490d54a430a3f0066a35ac26a8acab66c55d\"]}}");
 	struct runtime_policy *wrong_agg = policy_from(
-		"{\"meta\": {\"version\": 1}, \"digests\": {\"boot_aggregate\": [\"sha256:x\", "
+		POLICY_HEAD "\"digests\": {\"boot_aggregate\": [\"sha256:x\", "
 		"\"0101010101010101010101010101010101010101010101010101010101010101\"]}, "
 		"\"excludes\": [\"/lib\"]}");
 	uint8_t extras[3][64] = {{0}};
@@ -1459,9 +1468,9 @@ static void test_log_hash_alg_sha256(void **state)
 {
 	size_t len;
 	char *list = read_concat("ima/create-runtime-policy/ima-log-sha256", NULL, &len);
-	struct runtime_policy *sha1 = policy_from("{\"meta\": {\"version\": 1}, \"excludes\": [\".*\"]}");
+	struct runtime_policy *sha1 = policy_from(POLICY_HEAD "\"excludes\": [\".*\"]}");
 	struct runtime_policy *sha256 = policy_from(
-		"{\"meta\": {\"version\": 1}, \"excludes\": [\".*\"], \"ima\": {\"log_hash_alg\": \"sha256\"}}");
+		POLICY_HEAD "\"excludes\": [\".*\"], \"ima\": {\"log_hash_alg\": \"sha256\", \"dm_policy\": null}}");
 	struct failures f;
 	static const char *const none[] = {NULL};
 	static const char *const two[] = {"ima.validation.ima_hash", "ima.validation.ima_hash", NULL};
@@ -1490,7 +1499,7 @@ static void test_100k_entries_against_100k_paths(void **state)
 	double t0, verify_s, raw_s, parse_s;
 
 	(void)state;
-	pw += (size_t)snprintf(pol + pw, pol_cap - pw, "{\"meta\": {\"version\": 1}, \"digests\": {");
+	pw += (size_t)snprintf(pol + pw, pol_cap - pw, POLICY_HEAD "\"digests\": {");
 	for (size_t i = 0; i < n; i++) {
 		char name[64], hex_col[41], hex_dig[65];
 		size_t name_len = (size_t)snprintf(name, sizeof(name), "/usr/lib/perf/lib%06zu.so", i);
