@@ -231,13 +231,24 @@ static int select_policy(const struct tpm_context *ctx, struct json_object *data
 		return 0;
 	present(data, field, &value);
 	if (strcmp(field, "tpm_policy") == 0) {
+		enum tpm_policy_refusal why = TPM_POLICY_UPSTREAM_INVALID;
+
 		s->owned = json_object_is_type(value, json_type_string)
 				   ? tpm_policy_parse(json_object_get_string(value),
-						      (size_t)json_object_get_string_len(value), err,
-						      sizeof(err))
-				   : tpm_policy_from_json(value, err, sizeof(err));
-		if (!s->owned) {
+						      (size_t)json_object_get_string_len(value),
+						      TPM_POLICY_INLINE, &why, err, sizeof(err))
+				   : tpm_policy_from_json(value, TPM_POLICY_INLINE, &why, err,
+							  sizeof(err));
+		if (!s->owned && why == TPM_POLICY_UPSTREAM_INVALID) {
+			/* Upstream fails these too, with its catch-all. */
 			invalid_quote(out, "Quote validation failed: tpm_policy: %s", err);
+			return -1;
+		}
+		if (!s->owned) {
+			char why_text[600];
+			snprintf(why_text, sizeof(why_text), "parameter \"tpm_policy\" is invalid: %s",
+				 err);
+			bad_input(out, "default.invalid_param", "%s", why_text);
 			return -1;
 		}
 	} else if (strcmp(field, "runtime_policy") == 0) {
