@@ -1470,7 +1470,8 @@ static void test_log_hash_alg_sha256(void **state)
 	char *list = read_concat("ima/create-runtime-policy/ima-log-sha256", NULL, &len);
 	struct runtime_policy *sha1 = policy_from(POLICY_HEAD "\"excludes\": [\".*\"]}");
 	struct runtime_policy *sha256 = policy_from(
-		POLICY_HEAD "\"excludes\": [\".*\"], \"ima\": {\"log_hash_alg\": \"sha256\", \"dm_policy\": null}}");
+		POLICY_HEAD "\"excludes\": [\".*\"], "
+			    "\"ima\": {\"log_hash_alg\": \"sha256\", \"dm_policy\": null}}");
 	struct failures f;
 	static const char *const none[] = {NULL};
 	static const char *const two[] = {"ima.validation.ima_hash", "ima.validation.ima_hash", NULL};

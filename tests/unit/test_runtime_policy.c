@@ -479,7 +479,8 @@ static void test_required_keys(void **state)
 	assert_refused(MINIMAL_HEAD "\"excludes\": null}", "\"excludes\" is not a list");
 	assert_refused(MINIMAL_HEAD "\"ima\": null}", "\"ima\" is not an object");
 	/* A DSSE payload is held to the same schema. */
-	assert_refused("{\"payload\": \"eyJtZXRhIjogeyJ2ZXJzaW9uIjogMX19\"}", /* {"meta": {"version": 1}} */
+	/* The payload is {"meta": {"version": 1}}. */
+	assert_refused("{\"payload\": \"eyJtZXRhIjogeyJ2ZXJzaW9uIjogMX19\"}",
 		       "runtime policy has no \"digests\"");
 	/* What upstream's one-shot verifier reads with defaults stays optional. */
 	snprintf(text, sizeof(text),

@@ -38,6 +38,7 @@
 #include "verifier/tpm_objects.h"
 #include "verifier/tpm_quote.h"
 #include "tests/support/test_cleanup.h"
+#include "tests/support/tpm_forge.h"
 
 #define QV "qoute_validation.quote_validation"
 #define IQ "qoute_validation.invalid_quote"
@@ -1150,193 +1151,119 @@ static void test_forged_selection_lies(void **state)
 
 /* ---- quotes over several banks (issue 12 item 7) ---- */
 
-struct multi {
-	EVP_PKEY *key;
-	uint16_t hash; /* signature hash = hash_alg = the bank judged */
-	size_t n;      /* banks in the selection */
-	uint16_t banks[4];
-	uint32_t masks[4];
-	uint8_t pcr[4][TPM_PCR_COUNT][64];
-	/* Lies, one at a time. */
-	uint16_t blob_banks[4]; /* 0: the signed bank */
-	bool blob_mask_set;
-	uint32_t blob_mask1;    /* the blob's mask of bank 1 */
-	size_t skip_digest_bank; /* 1 + bank left out of pcrDigest (0: none) */
-};
-
-/* An RSASSA quote whose selection and blob hold every bank of m, values
- * bank by bank, and whose pcrDigest covers all of them (TPM2_Quote). */
-static struct forged *forge_multi(struct multi *m)
+/* An honest quote over the banks of f (tests/support/tpm_forge), every
+ * value distinct: bank b, PCR i holds 17b + i + 1, 17b + i + 2, ... */
+static struct tpm_forged *forge_banks(struct tpm_forge *f)
 {
-	struct forged *q = owned_malloc(sizeof(*q));
-	struct forge fp = {.key = m->key, .sig_alg = TPM_ALG_RSASSA, .hash = m->hash, .extra = NONCE};
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t digest[64];
-	unsigned int digest_len = 0;
-	size_t o = 0, n_values = 0, lists;
-	uint8_t values[4 * TPM_PCR_COUNT][64];
-	uint16_t sizes[4 * TPM_PCR_COUNT];
+	struct tpm_forged *q = owned_malloc(sizeof(*q));
 
-	for (size_t b = 0; b < m->n; b++)
+	f->nonce = NONCE;
+	for (size_t b = 0; b < f->n_banks; b++)
 		for (int i = 0; i < TPM_PCR_COUNT; i++)
 			for (int k = 0; k < 64; k++)
-				m->pcr[b][i][k] = (uint8_t)(17 * b + i + 1 + k);
-	assert_int_equal(EVP_DigestInit_ex(ctx, tpm_hash_md(m->hash), NULL), 1);
-	for (size_t b = 0; b < m->n; b++)
-		for (int i = 0; i < TPM_PCR_COUNT; i++) {
-			if (!(m->masks[b] & (1u << i)))
-				continue;
-			if (m->skip_digest_bank != b + 1)
-				EVP_DigestUpdate(ctx, m->pcr[b][i], tpm_hash_size(m->banks[b]));
-			memcpy(values[n_values], m->pcr[b][i], 64);
-			sizes[n_values++] = (uint16_t)tpm_hash_size(m->banks[b]);
-		}
-	assert_int_equal(EVP_DigestFinal_ex(ctx, digest, &digest_len), 1);
-	EVP_MD_CTX_free(ctx);
-
-	put32(q->attest, &o, TPM_GENERATED_VALUE);
-	put16(q->attest, &o, TPM_ST_ATTEST_QUOTE);
-	put16(q->attest, &o, 0); /* qualifiedSigner */
-	put16(q->attest, &o, (uint16_t)strlen(NONCE));
-	put_bytes(q->attest, &o, NONCE, strlen(NONCE));
-	put32(q->attest, &o, 0);
-	put32(q->attest, &o, 1000);
-	put32(q->attest, &o, 2);
-	put32(q->attest, &o, 1);
-	q->attest[o++] = 1;
-	put32(q->attest, &o, 0);
-	put32(q->attest, &o, 0);
-	put32(q->attest, &o, (uint32_t)m->n);
-	for (size_t b = 0; b < m->n; b++) {
-		put16(q->attest, &o, m->banks[b]);
-		q->attest[o++] = 3;
-		for (int k = 0; k < 3; k++)
-			q->attest[o++] = (uint8_t)(m->masks[b] >> (8 * k));
-	}
-	put16(q->attest, &o, (uint16_t)digest_len);
-	put_bytes(q->attest, &o, digest, digest_len);
-	q->attest_len = o;
-
-	o = 0;
-	put_le32(q->blob, &o, (uint32_t)m->n);
-	for (size_t slot = 0; slot < TPM_PCR_BLOB_SLOTS; slot++) {
-		if (slot < m->n) {
-			uint32_t mask = slot == 1 && m->blob_mask_set ? m->blob_mask1 : m->masks[slot];
-			put_le16(q->blob, &o, m->blob_banks[slot] ? m->blob_banks[slot] : m->banks[slot]);
-			q->blob[o++] = 3;
-			for (int k = 0; k < 3; k++)
-				q->blob[o++] = (uint8_t)(mask >> (8 * k));
-		} else {
-			memset(q->blob + o, 0, 6);
-			o += 6;
-		}
-		q->blob[o++] = 0;
-		q->blob[o++] = 0;
-	}
-	lists = (n_values + 7) / 8;
-	put_le32(q->blob, &o, (uint32_t)lists);
-	for (size_t l = 0; l < lists; l++) {
-		size_t in_list = n_values - 8 * l > 8 ? 8 : n_values - 8 * l;
-
-		put_le32(q->blob, &o, (uint32_t)in_list);
-		for (size_t i = 0; i < 8; i++) {
-			put_le16(q->blob, &o, i < in_list ? sizes[8 * l + i] : 0);
-			memset(q->blob + o, 0, 64);
-			if (i < in_list)
-				memcpy(q->blob + o, values[8 * l + i], sizes[8 * l + i]);
-			o += 64;
-		}
-	}
-	q->blob_len = o;
-	forge_sign(&fp, q);
+				f->banks[b].pcr[i][k] = (uint8_t)(17 * b + i + 1 + k);
+	assert_int_equal(tpm_forge_quote(f, q), 0);
 	return q;
 }
 
-static struct run verify_multi(const struct multi *m, const struct forged *q, const char *hash_alg)
+static struct run verify_banks(const struct tpm_forge *f, const struct tpm_forged *q,
+			       const char *hash_alg)
 {
-	return verify_str(forged_quote(q), NONCE, hash_alg, ak_tpm2b_b64(m->key, false));
+	char *quote = tpm_forge_quote_string(q);
+
+	assert_non_null(quote);
+	defer(free, quote);
+	return verify_str(quote, NONCE, hash_alg, ak_tpm2b_b64(f->key, false));
 }
 
 /* The judged values are those of the bank named by hash_alg. */
-static void expect_bank(const struct run *r, const struct multi *m, size_t b)
+static void expect_bank(const struct run *r, const struct tpm_forge *f, size_t b)
 {
+	const struct tpm_forge_bank *bank = &f->banks[b];
+
 	expect_ok(r);
-	assert_int_equal(r->pcrs->bank, m->banks[b]);
-	assert_int_equal(r->pcrs->digest_size, tpm_hash_size(m->banks[b]));
-	assert_int_equal(r->pcrs->quoted, m->masks[b]);
+	assert_int_equal(r->pcrs->bank, bank->alg);
+	assert_int_equal(r->pcrs->digest_size, tpm_hash_size(bank->alg));
+	assert_int_equal(r->pcrs->quoted, bank->mask);
 	for (int i = 0; i < TPM_PCR_COUNT; i++)
-		if (m->masks[b] & (1u << i))
-			assert_memory_equal(r->pcrs->value[i], m->pcr[b][i], tpm_hash_size(m->banks[b]));
+		if (bank->mask & (1u << i))
+			assert_memory_equal(r->pcrs->value[i], bank->pcr[i], tpm_hash_size(bank->alg));
 }
 
 static void test_multi_bank_quotes(void **state)
 {
 	EVP_PKEY *key = read_private_key("golden/keys/ak-rsa2048-private.pem");
-	struct multi base = {.key = key, .hash = TPM_ALG_SHA256, .n = 2,
-			     .banks = {TPM_ALG_SHA1, TPM_ALG_SHA256},
-			     .masks = {MASK_15_22, MASK_15_22}};
-	struct multi m;
-	struct forged *q;
+	struct tpm_forge *base = owned_malloc(sizeof(*base)), *f = owned_malloc(sizeof(*f));
+	struct tpm_forged *q;
 	struct run r;
 	(void)state;
 
+	memset(base, 0, sizeof(*base));
+	base->key = key;
+	base->hash = TPM_ALG_SHA256;
+	base->n_banks = 2;
+	base->banks[0].alg = TPM_ALG_SHA1;
+	base->banks[0].mask = MASK_15_22;
+	base->banks[1].alg = TPM_ALG_SHA256;
+	base->banks[1].mask = MASK_15_22;
+
 	/* sha1 and sha256 over the same PCRs, as TPMs produce: signed with
 	 * sha256, judged on sha256; signed with sha1, judged on sha1. */
-	m = base;
-	q = forge_multi(&m);
-	r = verify_multi(&m, q, "sha256");
-	expect_bank(&r, &m, 1);
-	m.hash = TPM_ALG_SHA1;
-	q = forge_multi(&m);
-	r = verify_multi(&m, q, "sha1");
-	expect_bank(&r, &m, 0);
+	*f = *base;
+	q = forge_banks(f);
+	r = verify_banks(f, q, "sha256");
+	expect_bank(&r, f, 1);
+	f->hash = TPM_ALG_SHA1;
+	q = forge_banks(f);
+	r = verify_banks(f, q, "sha1");
+	expect_bank(&r, f, 0);
 
 	/* Three banks, different PCRs each, the judged one in the middle. */
-	m = base;
-	m.n = 3;
-	m.banks[2] = TPM_ALG_SHA512;
-	m.masks[0] = 1u << 0;
-	m.masks[1] = (1u << 7) | (1u << 10) | (1u << 23);
-	m.masks[2] = 0xffff;
-	q = forge_multi(&m);
-	r = verify_multi(&m, q, "sha256");
-	expect_bank(&r, &m, 1);
+	*f = *base;
+	f->n_banks = 3;
+	f->banks[2].alg = TPM_ALG_SHA512;
+	f->banks[0].mask = 1u << 0;
+	f->banks[1].mask = (1u << 7) | (1u << 10) | (1u << 23);
+	f->banks[2].mask = 0xffff;
+	q = forge_banks(f);
+	r = verify_banks(f, q, "sha256");
+	expect_bank(&r, f, 1);
 
 	/* A value of the bank not judged is still signed: changing it fails. */
-	m = base;
-	q = forge_multi(&m);
+	*f = *base;
+	q = forge_banks(f);
 	q->blob[136 + 4 + 2] ^= 1; /* the first (sha1) value */
-	r = verify_multi(&m, q, "sha256");
+	r = verify_banks(f, q, "sha256");
 	expect_failure(&r, QV, "The digest used for quoting is different");
-	m.skip_digest_bank = 1;
-	r = verify_multi(&m, forge_multi(&m), "sha256");
+	f->skip_digest_bank = 1;
+	r = verify_banks(f, forge_banks(f), "sha256");
 	expect_failure(&r, QV, "The digest used for quoting is different");
 
 	/* The blob's banks or selections must be the signed ones. */
-	m = base;
-	m.blob_banks[0] = TPM_ALG_SHA256;
-	m.blob_banks[1] = TPM_ALG_SHA1;
-	r = verify_multi(&m, forge_multi(&m), "sha256");
+	*f = *base;
+	f->blob_banks[0] = TPM_ALG_SHA256;
+	f->blob_banks[1] = TPM_ALG_SHA1;
+	r = verify_banks(f, forge_banks(f), "sha256");
 	expect_failure(&r, QV, "the PCR blob holds bank sha256 where the quote selects sha1");
-	m = base;
-	m.blob_mask_set = true;
-	m.blob_mask1 = (1u << 14) | (1u << 22);
-	r = verify_multi(&m, forge_multi(&m), "sha256");
+	*f = *base;
+	f->blob_mask_set = true;
+	f->blob_mask1 = (1u << 14) | (1u << 22);
+	r = verify_banks(f, forge_banks(f), "sha256");
 	expect_failure(&r, QV, "the PCR selection of bank sha256 in the PCR blob");
 
 	/* One bank twice is ambiguous; a bank other than the signature's
 	 * alone cannot be judged. */
-	m = base;
-	m.banks[0] = TPM_ALG_SHA256;
-	r = verify_multi(&m, forge_multi(&m), "sha256");
+	*f = *base;
+	f->banks[0].alg = TPM_ALG_SHA256;
+	r = verify_banks(f, forge_banks(f), "sha256");
 	expect_failure(&r, QV, "selects bank sha256 twice");
-	m = base;
-	m.banks[1] = TPM_ALG_SHA384;
-	r = verify_multi(&m, forge_multi(&m), "sha256");
+	*f = *base;
+	f->banks[1].alg = TPM_ALG_SHA384;
+	r = verify_banks(f, forge_banks(f), "sha256");
 	expect_failure(&r, QV, "but is signed with sha256");
 	/* hash_alg names the signature's hash, which decides the bank. */
-	m = base;
-	r = verify_multi(&m, forge_multi(&m), "sha1");
+	*f = *base;
+	r = verify_banks(f, forge_banks(f), "sha1");
 	expect_failure(&r, QV, "Quote was expected to use sha1 but used sha256");
 }
 
