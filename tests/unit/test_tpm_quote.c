@@ -1267,6 +1267,44 @@ static void test_multi_bank_quotes(void **state)
 	expect_failure(&r, QV, "Quote was expected to use sha1 but used sha256");
 }
 
+/* Where teev is stricter than upstream on input it could read (README's
+ * compatibility table, issue 12 item 9): lenient base64 and trailing
+ * bytes after the TPMT_SIGNATURE are refused. */
+static void test_stricter_than_upstream(void **state)
+{
+	struct forge fp = {
+		.key = read_private_key("golden/keys/ak-rsa2048-private.pem"),
+		.sig_alg = TPM_ALG_RSASSA,
+		.hash = TPM_ALG_SHA256,
+		.mask = MASK_15_22,
+		.extra = "",
+	};
+	struct forged *q = forge(&fp);
+	const char *ak = ak_tpm2b_b64(fp.key, false), *good = forged_quote(q);
+	char *spaced = owned_malloc(strlen(good) + 2);
+	struct run r;
+	(void)state;
+
+	/* An empty qualifying data: Python's b64decode("=") is b"", so
+	 * upstream takes "=" as that nonce; strict base64 does not. */
+	r = verify_str(good, "", "sha256", ak);
+	expect_ok(&r);
+	r = verify_str(good, "=", "sha256", ak);
+	expect_failure(&r, QV, "The nonce from the attestation differs from the expected nonce");
+
+	/* A space inside the base64 of the TPMS_ATTEST: dropped upstream. */
+	memcpy(spaced, good, 9);
+	spaced[9] = ' ';
+	strcpy(spaced + 10, good + 9);
+	r = verify_str(spaced, "", "sha256", ak);
+	expect_failure(&r, IQ, "the TPMS_ATTEST part of the quote is not valid base64");
+
+	/* One byte after the TPMT_SIGNATURE: ignored upstream. */
+	q->sig[q->sig_len++] = 0;
+	r = verify_str(forged_quote(q), "", "sha256", ak);
+	expect_failure(&r, QV, "invalid signature blob");
+}
+
 /* All 24 PCRs (three TPML_DIGEST lists) and none at all. */
 static void test_forged_selection_sizes(void **state)
 {
@@ -1520,6 +1558,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_forged_rsapss_refused, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_selection_lies, run_cleanups),
 		cmocka_unit_test_teardown(test_multi_bank_quotes, run_cleanups),
+		cmocka_unit_test_teardown(test_stricter_than_upstream, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_selection_sizes, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_nonce_forms, run_cleanups),
 		cmocka_unit_test_teardown(test_hash_alg_and_quote_string, run_cleanups),
