@@ -3,10 +3,13 @@
  * The order of everything here is Keylime's (KEYLIME-TPM.md §2, §4, §5),
  * because clients compare failure lists: required fields, policies present,
  * quote, then for the quoted PCRs: (1) parse the boot log, (2) PCR 10 by the
- * IMA list, (3) boot PCRs by the log when a measured-boot policy is given,
- * (4) the remaining PCRs by the PCR policy, (5) PCRs the policy wanted but
- * the quote lacks, (6) a measured-boot policy that is not JSON, (7) the
- * measured-boot engine when configured to run.
+ * IMA list (or ima.missing_pcr_10 when a runtime policy and a list came but
+ * PCR 10 did not), (3) boot PCRs by the log when a measured-boot policy is
+ * given, (4) the remaining PCRs by the PCR policy, (5) PCRs the policy
+ * wanted but the quote lacks, (6) a measured-boot policy that is not JSON,
+ * (7) boot PCRs a measured-boot policy judges but the quote lacks, then the
+ * measured-boot engine when configured to run. Where teev departs from
+ * upstream here, README's compatibility table says why.
  */
 #include "server/tpm_evidence.h"
 
