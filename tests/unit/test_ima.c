@@ -823,7 +823,7 @@ static void test_legacy_entry_after_ng_boot_aggregate(void **state)
 	static const char *const tmpl[] = {"ima.validation.ima_template", NULL};
 	static const char *const none[] = {NULL};
 	uint8_t dig[32], legacy_t[20 + 256], col[20];
-	char *boot, *ng, hex[41], legacy[400], list[2048], policy[600];
+	char *boot, *ng, hex[65], legacy[400], list[2048], policy[600];
 	struct runtime_policy *p;
 	struct failures f;
 
