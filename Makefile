@@ -57,9 +57,10 @@ $(BUILD)/libteev.a: $(LIB_OBJS)
 $(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-# Test support, independent of teev's own code: the SNP forge builds
+# Test support, independent of teev's own code: the SNP and TPM forges build
 # evidence, the fake KDS serves certificates over plain HTTP on loopback.
-FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o
+FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o \
+	$(BUILD)/obj/tests/support/tpm_forge.o
 TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o
 $(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(BUILD)/obj/tests/support/snp_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@

@@ -24,7 +24,7 @@ static void *compile_tpm(const struct policy_compile_context *ctx, const char *d
 			 size_t len, char *err, size_t err_len)
 {
 	(void)ctx;
-	return tpm_policy_parse(document, len, err, err_len);
+	return tpm_policy_parse(document, len, TPM_POLICY_STORED, NULL, err, err_len);
 }
 
 static void release_tpm(void *compiled)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/regex_dialect.h"
 #include "verifier/b64.h"
 #include "verifier/bytes.h"
 #include "verifier/tpm_objects.h"
@@ -453,9 +454,50 @@ bool runtime_policy_excluded(const struct runtime_policy *p, struct runtime_poli
 
 /* ---- excludes ---- */
 
+/* At most max bytes of s for a message, cut at a UTF-8 character boundary. */
+static int utf8_prefix(const char *s, size_t len, size_t max)
+{
+	size_t n = len < max ? len : max;
+
+	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
+/* Refuses the list when the joined pattern holds a construct that PCRE2
+ * and Python's re read differently (regex_dialect.h), naming the exclude. */
+static int check_dialect(struct json_object *list, const char *pattern, size_t len, char *err,
+			 size_t err_len)
+{
+	char why[240];
+	size_t where = 0, start = 1;
+
+	if (regex_dialect_portable(pattern, len, &where, why, sizeof(why)) == 0)
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *item = json_object_array_get_idx(list, i);
+		size_t item_len = (size_t)json_object_get_string_len(item);
+
+		/* Exclude i is [start, start + item_len); the "(" before it and the
+		 * ")|" after it count as its. */
+		if (where < start + item_len + 2 || i + 1 == json_object_array_length(list)) {
+			const char *text = json_object_get_string(item);
+			snprintf(err, err_len,
+				 "runtime policy \"excludes\"[%zu] \"%.*s%s\" is not read the same way "
+				 "by PCRE2 and Python's re (Keylime): %s",
+				 i, utf8_prefix(text, item_len, 80), text, item_len > 80 ? "..." : "",
+				 why);
+			return -1;
+		}
+		start += item_len + 3;
+	}
+	return -1;
+}
+
 /* Upstream joins the list as "(" + ")|(".join(excludes) + ")" and uses
- * re.match; the same string is compiled here, anchored at the start. A list
- * that does not compile is ignored (upstream logs and carries on). */
+ * re.match; the same string is compiled here, anchored at the start, after
+ * check_dialect() has made sure it means the same to PCRE2 as to Python. A
+ * list that does not compile is ignored (upstream logs and carries on). */
 static int compile_excludes(struct runtime_policy *p, struct json_object *list, char *err,
 			    size_t err_len)
 {
@@ -504,6 +546,8 @@ static int compile_excludes(struct runtime_policy *p, struct json_object *list, 
 		w += len;
 	}
 	*w++ = ')';
+	if (check_dialect(list, pattern, (size_t)(w - pattern), err, err_len) != 0)
+		goto out;
 
 	/* UTF + UCP: Python str patterns are Unicode-aware; MATCH_INVALID_UTF lets
 	 * paths that are not UTF-8 be matched safely instead of being an error. */
@@ -851,13 +895,60 @@ static int check_meta(struct json_object *root, char *err, size_t err_len)
 	return 0;
 }
 
+/* The keys Keylime's runtime-policy schema requires (keylime/ima/ima.py)
+ * that its verifier reads unconditionally: without them upstream fails the
+ * request (invalid_quote) where teev would otherwise fill in defaults.
+ * "release", "meta.generator", "keyrings", "ima-buf", "verification-keys" and
+ * "ima.ignored_keyrings" stay optional: upstream's one-shot verifier reads
+ * them with defaults or only when an entry needs them. */
+static int check_required(struct json_object *root, char *err, size_t err_len)
+{
+	static const struct {
+		const char *key;
+		enum json_type type;
+		const char *what;
+	} top[] = {
+		{"digests", json_type_object, "an object"},
+		{"excludes", json_type_array, "a list"},
+		{"ima", json_type_object, "an object"},
+	};
+	struct json_object *v, *ima = NULL;
+
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+		if (!json_object_object_get_ex(root, top[i].key, &v)) {
+			snprintf(err, err_len,
+				 "runtime policy has no \"%s\" (Keylime's schema requires it)",
+				 top[i].key);
+			return -1;
+		}
+		if (!json_object_is_type(v, top[i].type)) {
+			snprintf(err, err_len, "runtime policy \"%s\" is not %s", top[i].key,
+				 top[i].what);
+			return -1;
+		}
+	}
+	json_object_object_get_ex(root, "ima", &ima);
+	if (!json_object_object_get_ex(ima, "log_hash_alg", &v)) {
+		snprintf(err, err_len,
+			 "runtime policy has no \"ima.log_hash_alg\" (Keylime's schema requires it)");
+		return -1;
+	}
+	if (!json_object_object_get_ex(ima, "dm_policy", &v)) {
+		snprintf(err, err_len,
+			 "runtime policy has no \"ima.dm_policy\" (Keylime's schema requires it; "
+			 "null when unused)");
+		return -1;
+	}
+	return 0;
+}
+
 static int compile_policy(struct runtime_policy *p, struct json_object *root, char *err,
 			  size_t err_len)
 {
 	static const char *const names[3] = {"digests", "keyrings", "ima-buf"};
 	struct json_object *v;
 
-	if (check_meta(root, err, err_len) != 0)
+	if (check_meta(root, err, err_len) != 0 || check_required(root, err, err_len) != 0)
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		v = NULL;

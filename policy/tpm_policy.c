@@ -16,9 +16,10 @@
 #define MAX_ENTRIES 1024     /* PCR keys in one policy */
 #define MAX_VALUES 4096      /* allowed values for one PCR */
 #define MAX_DEPTH 8
+#define IMA_PCR 10
 
 struct pcr_rule {
-	long long pcr;       /* Python int(): any integer, even one no TPM has */
+	long long pcr;       /* 0-23, not 10 */
 	size_t count;
 	char **values;       /* owned strings, compared exactly */
 };
@@ -42,7 +43,9 @@ void tpm_policy_free(struct tpm_policy *p)
 }
 
 /* Python's int() on a string: surrounding whitespace, an optional sign,
- * decimal digits (underscores between digits allowed). */
+ * decimal digits (underscores between digits allowed). Upstream's one-shot
+ * verifier reads PCR keys with it; a key it cannot read is upstream's
+ * invalid_quote too. */
 static int python_int(const char *text, long long *out)
 {
 	const char *p = text;
@@ -74,20 +77,72 @@ static int python_int(const char *text, long long *out)
 	return errno ? -1 : 0;
 }
 
+/* A PCR key as teev takes it: "0" to "23" in plain decimal, not "10". */
+static int check_pcr_key(const char *key, long long pcr, char *err, size_t err_len)
+{
+	size_t n = strlen(key);
+	bool canonical = n > 0 && n <= 2 && isdigit((unsigned char)key[0]) &&
+			 (n == 1 || (key[0] != '0' && isdigit((unsigned char)key[1])));
+
+	if (!canonical) {
+		snprintf(err, err_len, "PCR \"%.40s\": a PCR number is written in plain decimal, 0 to %d",
+			 key, TPM_PCR_COUNT - 1);
+		return -1;
+	}
+	if (pcr < 0 || pcr >= TPM_PCR_COUNT) {
+		snprintf(err, err_len, "PCR \"%s\": TPMs have PCRs 0 to %d", key, TPM_PCR_COUNT - 1);
+		return -1;
+	}
+	if (pcr == IMA_PCR) {
+		snprintf(err, err_len,
+			 "PCR \"10\": PCR 10 belongs to the IMA measurement list and is judged by the "
+			 "runtime policy, never by a PCR policy (Keylime refuses it too)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Lower-case hex of a SHA-1/256/384/512 digest: what a quote's PCR can hold. */
+static int check_digest(const char *key, size_t i, const char *s, size_t n, char *err,
+			size_t err_len)
+{
+	for (size_t j = 0; j < n; j++) {
+		if (isdigit((unsigned char)s[j]) || (s[j] >= 'a' && s[j] <= 'f'))
+			continue;
+		snprintf(err, err_len,
+			 "PCR \"%s\"[%zu]: \"%.20s%s\" is not lower-case hex (Keylime compares exact "
+			 "strings with the quote's lower-case hex)",
+			 key, i, s, n > 20 ? "..." : "");
+		return -1;
+	}
+	if (n != 40 && n != 64 && n != 96 && n != 128) {
+		snprintf(err, err_len,
+			 "PCR \"%s\"[%zu]: %zu hex digits is no PCR bank's digest (40 sha1, 64 sha256, "
+			 "96 sha384, 128 sha512)",
+			 key, i, n);
+		return -1;
+	}
+	return 0;
+}
+
 static int compare_rules(const void *a, const void *b)
 {
 	const struct pcr_rule *x = a, *y = b;
 	return (x->pcr > y->pcr) - (x->pcr < y->pcr);
 }
 
-/* A value is a list of strings, or one bare string (upstream's substring
- * test on a string degenerates to equality for well-formed hex). */
+/* A value is a non-empty list of digests, or one bare digest (Keylime's
+ * tenant wraps a singleton; upstream's one-shot substring test then
+ * degenerates to equality). */
 static int read_values(struct json_object *value, struct pcr_rule *rule, const char *key,
 		       char *err, size_t err_len)
 {
 	size_t n;
 
 	if (json_object_is_type(value, json_type_string)) {
+		if (check_digest(key, 0, json_object_get_string(value),
+				 (size_t)json_object_get_string_len(value), err, err_len))
+			return -1;
 		rule->values = calloc(1, sizeof(char *));
 		if (!rule->values || !(rule->values[0] = strdup(json_object_get_string(value))))
 			goto oom;
@@ -95,23 +150,31 @@ static int read_values(struct json_object *value, struct pcr_rule *rule, const c
 		return 0;
 	}
 	if (!json_object_is_type(value, json_type_array)) {
-		snprintf(err, err_len, "PCR \"%s\": expected a list of hex strings", key);
+		snprintf(err, err_len, "PCR \"%s\": expected a list of hex digests", key);
 		return -1;
 	}
 	n = json_object_array_length(value);
+	if (n == 0) {
+		snprintf(err, err_len, "PCR \"%s\": an empty list allows no value, so no quote could pass",
+			 key);
+		return -1;
+	}
 	if (n > MAX_VALUES) {
 		snprintf(err, err_len, "PCR \"%s\": more than %d values", key, MAX_VALUES);
 		return -1;
 	}
-	rule->values = calloc(n ? n : 1, sizeof(char *));
+	rule->values = calloc(n, sizeof(char *));
 	if (!rule->values)
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(value, i);
 		if (!json_object_is_type(item, json_type_string)) {
-			snprintf(err, err_len, "PCR \"%s\"[%zu]: expected a hex string", key, i);
+			snprintf(err, err_len, "PCR \"%s\"[%zu]: expected a hex digest", key, i);
 			return -1;
 		}
+		if (check_digest(key, i, json_object_get_string(item),
+				 (size_t)json_object_get_string_len(item), err, err_len))
+			return -1;
 		rule->values[i] = strdup(json_object_get_string(item));
 		if (!rule->values[i])
 			goto oom;
@@ -123,11 +186,33 @@ oom:
 	return -1;
 }
 
-struct tpm_policy *tpm_policy_from_json(struct json_object *doc, char *err, size_t err_len)
+/* "mask": upstream never uses it; Keylime writes hex(mask), "0x408000". */
+static int check_mask(struct json_object *value, char *err, size_t err_len)
+{
+	const char *s = json_object_get_string(value);
+	size_t n = (size_t)json_object_get_string_len(value);
+
+	if (!json_object_is_type(value, json_type_string) || n < 3 || n > 10 || s[0] != '0' ||
+	    (s[1] != 'x' && s[1] != 'X') || strspn(s + 2, "0123456789abcdefABCDEF") != n - 2) {
+		snprintf(err, err_len, "\"mask\": expected a hex string such as \"0x408000\"");
+		return -1;
+	}
+	return 0;
+}
+
+static void set_why(enum tpm_policy_refusal *why, enum tpm_policy_refusal kind)
+{
+	if (why)
+		*why = kind;
+}
+
+struct tpm_policy *tpm_policy_from_json(struct json_object *doc, enum tpm_policy_use use,
+					enum tpm_policy_refusal *why, char *err, size_t err_len)
 {
 	struct tpm_policy *p;
 	size_t n, used = 0;
 
+	set_why(why, TPM_POLICY_UPSTREAM_INVALID);
 	if (!json_object_is_type(doc, json_type_object)) {
 		snprintf(err, err_len, "a PCR policy must be a JSON object {\"<pcr>\": [\"<hex>\", ...]}");
 		return NULL;
@@ -143,33 +228,42 @@ struct tpm_policy *tpm_policy_from_json(struct json_object *doc, char *err, size
 		free(p);
 		return NULL;
 	}
-	json_object_object_foreach(doc, key, value)
+	/* Keys upstream cannot read at all first: that refusal is upstream's too. */
+	json_object_object_foreach(doc, key0, value0)
 	{
 		long long pcr;
-		struct pcr_rule *rule = NULL;
 
-		if (strcmp(key, "mask") == 0)
-			continue; /* upstream never uses it */
-		if (python_int(key, &pcr)) {
-			snprintf(err, err_len, "key \"%s\" is not a PCR number", key);
+		(void)value0;
+		if (strcmp(key0, "mask") != 0 && python_int(key0, &pcr)) {
+			snprintf(err, err_len, "key \"%.40s\" is not a PCR number", key0);
 			goto fail;
 		}
-		/* Two spellings of one PCR ("15", "015"): the later wins, as in Python. */
-		for (size_t i = 0; i < used; i++)
-			if (p->rules[i].pcr == pcr)
-				rule = &p->rules[i];
-		if (rule) {
-			for (size_t j = 0; j < rule->count; j++)
-				free(rule->values[j]);
-			free(rule->values);
-			memset(rule, 0, sizeof(*rule));
-		} else {
-			rule = &p->rules[used++];
+	}
+	set_why(why, TPM_POLICY_TOO_LOOSE);
+	json_object_object_foreach(doc, key, value)
+	{
+		long long pcr = 0;
+		struct pcr_rule *rule;
+
+		if (strcmp(key, "mask") == 0) {
+			if (check_mask(value, err, err_len))
+				goto fail;
+			continue;
 		}
+		(void)python_int(key, &pcr);
+		if (check_pcr_key(key, pcr, err, err_len))
+			goto fail;
+		/* Canonical keys: json-c already merged repeated ones (the last wins). */
+		rule = &p->rules[used++];
 		rule->pcr = pcr;
 		p->count = used;
 		if (read_values(value, rule, key, err, err_len))
 			goto fail;
+	}
+	if (use == TPM_POLICY_STORED && used == 0) {
+		snprintf(err, err_len,
+			 "a stored PCR policy must name at least one PCR: {\"<pcr>\": [\"<hex>\", ...]}");
+		goto fail;
 	}
 	p->count = used;
 	qsort(p->rules, p->count, sizeof(*p->rules), compare_rules);
@@ -179,12 +273,14 @@ fail:
 	return NULL;
 }
 
-struct tpm_policy *tpm_policy_parse(const char *text, size_t len, char *err, size_t err_len)
+struct tpm_policy *tpm_policy_parse(const char *text, size_t len, enum tpm_policy_use use,
+				    enum tpm_policy_refusal *why, char *err, size_t err_len)
 {
 	struct json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
 	struct json_object *doc = NULL;
 	struct tpm_policy *p = NULL;
 
+	set_why(why, TPM_POLICY_UPSTREAM_INVALID);
 	if (!tok) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
@@ -203,7 +299,7 @@ struct tpm_policy *tpm_policy_parse(const char *text, size_t len, char *err, siz
 				 : json_tokener_error_desc(json_tokener_get_error(tok)));
 		goto out;
 	}
-	p = tpm_policy_from_json(doc, err, err_len);
+	p = tpm_policy_from_json(doc, use, why, err, err_len);
 out:
 	json_object_put(doc);
 	json_tokener_free(tok);

@@ -3,10 +3,13 @@
  * The order of everything here is Keylime's (KEYLIME-TPM.md §2, §4, §5),
  * because clients compare failure lists: required fields, policies present,
  * quote, then for the quoted PCRs: (1) parse the boot log, (2) PCR 10 by the
- * IMA list, (3) boot PCRs by the log when a measured-boot policy is given,
- * (4) the remaining PCRs by the PCR policy, (5) PCRs the policy wanted but
- * the quote lacks, (6) a measured-boot policy that is not JSON, (7) the
- * measured-boot engine when configured to run.
+ * IMA list (or ima.missing_pcr_10 when a runtime policy and a list came but
+ * PCR 10 did not), (3) boot PCRs by the log when a measured-boot policy is
+ * given, (4) the remaining PCRs by the PCR policy, (5) PCRs the policy
+ * wanted but the quote lacks, (6) a measured-boot policy that is not JSON,
+ * (7) boot PCRs a measured-boot policy judges but the quote lacks, then the
+ * measured-boot engine when configured to run. Where teev departs from
+ * upstream here, README's compatibility table says why.
  */
 #include "server/tpm_evidence.h"
 
@@ -32,6 +35,11 @@
 /* §5 step 3: PCRs a boot log can speak for (PCR 10 belongs to IMA). */
 #define MB_PCRS 0xFBFFu          /* 0-9, 11-15 */
 #define MB_EXAMPLE_PCRS 0x43FFu  /* 0-9, 14: the "example" engine's PCRs */
+/* The PCRs a measured-boot policy judges, which the quote must cover: the
+ * firmware's 0-7 (accept-all and reject-all name none), or the engine's. */
+#define MB_REQUIRED_PCRS 0x00FFu
+/* IMA's boot_aggregate covers PCRs 0-9 (0-7 for sha1 on older kernels). */
+#define BOOT_AGGREGATE_PCRS 0x03FFu
 
 /* Bounds python_repr()'s recursion. No document reaching it nests this deep
  * (request bodies are parsed with a depth limit of 64, mb_policy texts with
@@ -93,6 +101,29 @@ static bool truthy(struct json_object *data, const char *key)
 	if (json_object_is_type(value, json_type_array))
 		return json_object_array_length(value) > 0;
 	return true;
+}
+
+/* mb_policy is present and not a JSON value Python finds false. */
+static bool mb_policy_given(struct json_object *data)
+{
+	struct json_object *value;
+
+	if (!present(data, "mb_policy", &value) || !value)
+		return false;
+	switch (json_object_get_type(value)) {
+	case json_type_boolean:
+		return json_object_get_boolean(value);
+	case json_type_int:
+		return json_object_get_int64(value) != 0;
+	case json_type_double:
+		return json_object_get_double(value) != 0.0;
+	case json_type_array:
+		return json_object_array_length(value) > 0;
+	case json_type_object:
+		return json_object_object_length(value) > 0;
+	default:
+		return true;
+	}
 }
 
 static void bad_input(struct verdict *out, const char *type, const char *fmt, const char *arg)
@@ -214,9 +245,10 @@ static int select_policy(const struct tpm_context *ctx, struct json_object *data
 	s->kind = policy_kind_by_cli_name(cli_name);
 	snprintf(name_field, sizeof(name_field), "%s_name", field);
 	has_name = present(data, name_field, &name) && name;
-	/* An mb_policy of "{}" is a policy (that turns measured boot off). */
-	has_inline = strcmp(field, "mb_policy") == 0 ? present(data, field, &value)
-						     : truthy(data, field);
+	/* An mb_policy of "{}" (a string) is a policy that turns measured boot
+	 * off; null, [], {}, false or 0 are no policy at all, as upstream reads
+	 * them (its "if mb_policy" never holds for them). */
+	has_inline = strcmp(field, "mb_policy") == 0 ? mb_policy_given(data) : truthy(data, field);
 	if (has_inline && has_name) {
 		char both[160];
 		snprintf(both, sizeof(both), "\"%s\" and \"%s\"", field, name_field);
@@ -231,13 +263,24 @@ static int select_policy(const struct tpm_context *ctx, struct json_object *data
 		return 0;
 	present(data, field, &value);
 	if (strcmp(field, "tpm_policy") == 0) {
+		enum tpm_policy_refusal why = TPM_POLICY_UPSTREAM_INVALID;
+
 		s->owned = json_object_is_type(value, json_type_string)
 				   ? tpm_policy_parse(json_object_get_string(value),
-						      (size_t)json_object_get_string_len(value), err,
-						      sizeof(err))
-				   : tpm_policy_from_json(value, err, sizeof(err));
-		if (!s->owned) {
+						      (size_t)json_object_get_string_len(value),
+						      TPM_POLICY_INLINE, &why, err, sizeof(err))
+				   : tpm_policy_from_json(value, TPM_POLICY_INLINE, &why, err,
+							  sizeof(err));
+		if (!s->owned && why == TPM_POLICY_UPSTREAM_INVALID) {
+			/* Upstream fails these too, with its catch-all. */
 			invalid_quote(out, "Quote validation failed: tpm_policy: %s", err);
+			return -1;
+		}
+		if (!s->owned) {
+			char why_text[600];
+			snprintf(why_text, sizeof(why_text), "parameter \"tpm_policy\" is invalid: %s",
+				 err);
+			bad_input(out, "default.invalid_param", "%s", why_text);
 			return -1;
 		}
 	} else if (strcmp(field, "runtime_policy") == 0) {
@@ -333,6 +376,32 @@ static bool log_matches(const struct eventlog_bank *bank, const struct tpm_pcr_v
 	return memcmp(replayed, pcrs->value[pcr], pcrs->digest_size) == 0;
 }
 
+/* Every PCR of `which` is quoted and the log replays to its quoted value. */
+static bool log_proves(const struct eventlog_bank *bank, const struct tpm_pcr_values *pcrs,
+		       uint32_t which)
+{
+	if ((pcrs->quoted & which) != which)
+		return false;
+	for (unsigned pcr = 0; pcr < TPM_PCR_COUNT; pcr++)
+		if ((which & (1u << pcr)) && !log_matches(bank, pcrs, pcr))
+			return false;
+	return true;
+}
+
+/* measured_boot.missing_pcrs, upstream's shape: the PCRs as a list. */
+static void mb_missing_pcrs(uint32_t missing, struct failures *f)
+{
+	struct json_object *context = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+
+	for (unsigned pcr = 0; pcr < TPM_PCR_COUNT; pcr++)
+		if (missing & (1u << pcr))
+			json_object_array_add(list, json_object_new_int((int)pcr));
+	json_object_object_add(context, "context", json_object_new_string("PCRs are missing in quote"));
+	json_object_object_add(context, "data", list);
+	failures_add_context(f, "measured_boot.missing_pcrs", context);
+}
+
 static struct json_object *mb_mismatch(const struct eventlog_bank *bank,
 				       const struct tpm_pcr_values *pcrs, unsigned pcr)
 {
@@ -363,6 +432,15 @@ struct evidence {
 	struct eventlog_replay *replay; /* NULL until parsed */
 	struct tpm_pcr_values pcrs;
 };
+
+/* ima_measurement_list holds a list (a string that is not empty). */
+static bool ima_list_given(struct json_object *data)
+{
+	struct json_object *list = NULL;
+
+	return json_object_object_get_ex(data, "ima_measurement_list", &list) &&
+	       json_object_is_type(list, json_type_string) && json_object_get_string_len(list) > 0;
+}
 
 /* Steps 1-7 of §5 over a verified quote. */
 static void route_pcrs(const struct tpm_context *ctx, struct json_object *data,
@@ -402,7 +480,10 @@ static void route_pcrs(const struct tpm_context *ctx, struct json_object *data,
 		} else {
 			uint8_t aggregates[2][64];
 			size_t n_aggregates = 0;
-			if (bank) {
+			/* The log's aggregates stand beside the policy's only when the
+			 * log is proven: it replays to the quoted PCRs 0-9. Otherwise
+			 * any real log would bypass a pinned boot_aggregate. */
+			if (bank && log_proves(bank, pcrs, BOOT_AGGREGATE_PCRS)) {
 				bool has8, has10;
 				eventlog_boot_aggregates(bank, aggregates[0], &has8, aggregates[1], &has10);
 				if (has8 && has10)
@@ -430,6 +511,13 @@ static void route_pcrs(const struct tpm_context *ctx, struct json_object *data,
 				return;
 			}
 		}
+	} else if (ev->runtime.compiled && ima_list_given(data)) {
+		/* Upstream skips the list silently: a pass on an unauthenticated
+		 * list when the caller asked for IMA appraisal. */
+		failures_add(&out->failures, "ima.missing_pcr_10",
+			     "IMA measurement list and runtime policy given, but PCR %d is not in the "
+			     "quote: the list cannot be checked against it",
+			     IMA_PCR);
 	}
 
 	/* 3: boot PCRs against the log, when a (non-empty) MB policy asks. */
@@ -483,8 +571,19 @@ static void route_pcrs(const struct tpm_context *ctx, struct json_object *data,
 		failures_add(&out->failures, "pcr_validation.invalid_mb_policy",
 			     "Invalid measured boot policy");
 
-	/* 7: the engine, when configured to run in one-shot. */
-	if (mb_active && ctx->mb_evaluate_always && ctx->mb_engine == MB_ENGINE_REJECT_ALL) {
+	/* 7: a measured-boot policy judges boot PCRs the quote must hold (else
+	 * a quote over PCR 16 alone passed it), then the engine, when
+	 * configured to run in one-shot (upstream skips it when PCRs lack). */
+	uint32_t mb_missing = 0;
+	if (mb_active) {
+		uint32_t required = ctx->mb_engine == MB_ENGINE_EXAMPLE ? MB_EXAMPLE_PCRS
+									: MB_REQUIRED_PCRS;
+		mb_missing = required & ~pcrs->quoted;
+		if (mb_missing)
+			mb_missing_pcrs(mb_missing, &out->failures);
+	}
+	if (mb_active && !mb_missing && ctx->mb_evaluate_always &&
+	    ctx->mb_engine == MB_ENGINE_REJECT_ALL) {
 		char refstate[2048];
 		size_t used = 0;
 		struct json_object *context = json_object_new_object();
@@ -509,7 +608,8 @@ static int decode_log(struct json_object *data, struct evidence *ev, struct verd
 	if (!present(data, "mb_log", &value) || !value)
 		return 0;
 	if (!json_object_is_type(value, json_type_string)) {
-		invalid_quote(out, "Quote validation failed: %s", "mb_log must be a base64 string");
+		bad_input(out, "default.invalid_param", "parameter \"%s\" must be a base64 string",
+			  "mb_log");
 		return -1;
 	}
 	cap = b64_decoded_max((size_t)json_object_get_string_len(value));
@@ -540,7 +640,7 @@ void tpm_evidence_verify(const struct tpm_context *ctx, struct json_object *data
 	if (check_required(data, out))
 		return;
 	if (!truthy(data, "tpm_policy") && !truthy(data, "runtime_policy") &&
-	    !truthy(data, "mb_policy") && !(present(data, "tpm_policy_name", &value) && value) &&
+	    !mb_policy_given(data) && !(present(data, "tpm_policy_name", &value) && value) &&
 	    !(present(data, "runtime_policy_name", &value) && value) &&
 	    !(present(data, "mb_policy_name", &value) && value)) {
 		bad_input(out, "default.missing_policy", "%s",

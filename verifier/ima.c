@@ -35,6 +35,8 @@
 
 enum ima_template { TEMPLATE_IMA, TEMPLATE_IMA_NG, TEMPLATE_IMA_SIG, TEMPLATE_IMA_BUF };
 
+static const char *const template_names[] = {"ima", "ima-ng", "ima-sig", "ima-buf"};
+
 struct span {
 	const char *p;
 	size_t n;
@@ -70,6 +72,10 @@ struct ima_run {
 	uint8_t *column; /* COLUMN_CAP bytes */
 	struct runtime_policy_matcher *matcher;
 	size_t entries;
+	/* The template of the first file entry (the kernel writes boot_aggregate
+	 * first); -1 until seen. File entries must agree with it on whether
+	 * they use the legacy "ima" template (check_entry). */
+	int file_template;
 	bool internal_error;
 };
 
@@ -221,8 +227,13 @@ static size_t put_name_ng(struct span name, uint8_t *w)
 	return 4 + name.n + 1;
 }
 
-/* Legacy "ima": the raw digest (20-byte sha1 or 16-byte md5 when bare) and
- * the name NUL-padded to a 256-byte field. */
+/* Legacy "ima": a bare 20-byte (sha1) or 16-byte (md5) digest and the name
+ * NUL-padded to a 256-byte field, nothing else (ima_template_lib.c's "d" and
+ * "n"). The template hash does not cover the template's name, so a looser
+ * parser lets the bytes of an ima-ng or ima-sig entry be re-read as "ima"
+ * with another name (a digest of any length taking all but the last 256
+ * bytes): the kernel's digest length and a name without NULs keep the only
+ * reading the kernel's own. */
 static int build_ima(struct span rest, uint8_t *t, struct ima_entry *e)
 {
 	struct span parts[2], alg, hex;
@@ -231,11 +242,13 @@ static int build_ima(struct span rest, uint8_t *t, struct ima_entry *e)
 
 	if (split_spaces(rest, 2, parts) != 2 || split_digest(parts[0], &alg, &hex, &has_alg) != 0)
 		return -1;
+	if (has_alg)
+		return -1; /* "alg:hex" is the ima-ng digest field, never the legacy one */
 	dl = py_fromhex(hex.p, hex.n, t);
-	if (dl < 0 || (!has_alg && dl != 20 && dl != 16))
+	if (dl != 20 && dl != 16)
 		return -1;
 	/* Upstream's struct.pack fails on names over 255 bytes; a parse error here. */
-	if (parts[1].n > LEGACY_NAME_FIELD - 1)
+	if (parts[1].n > LEGACY_NAME_FIELD - 1 || memchr(parts[1].p, 0, parts[1].n))
 		return -1;
 	e->digest = t;
 	e->digest_len = (size_t)dl;
@@ -659,11 +672,37 @@ static void check_entry(struct ima_run *r, const struct ima_entry *e, const uint
 				   "IMA PCR is not the configured one");
 	}
 
-	/* ToMToU / open-writers entries (all-zero column, extended as all-FF,
-	 * or all-FF already): content is not checked. Upstream's switch is
-	 * inverted: ignore_tomtou_errors=True is the setting that reports them. */
-	if (e->column_len == r->log_len &&
-	    (all_bytes(e->column, e->column_len, 0) || all_bytes(e->column, e->column_len, 0xff))) {
+	/* The legacy template has no length fields, so its bytes are the only
+	 * ones that can be re-read under another name (build_ima); ima-ng,
+	 * ima-sig and ima-buf share d-ng ‖ n-ng, so a line relabelled among
+	 * them keeps its name. Kernels mix those three (IMA policy rules may
+	 * name their own template), never them with "ima". */
+	if (e->kind != TEMPLATE_IMA_BUF && r->file_template >= 0 &&
+	    (e->kind == TEMPLATE_IMA) != (r->file_template == TEMPLATE_IMA)) {
+		struct json_object *extra = NULL;
+
+		r->reported++;
+		if (failures_room(r)) {
+			extra = json_object_new_object();
+			json_object_object_add(
+				extra, "expected",
+				json_object_new_string(template_names[r->file_template]));
+			json_object_object_add(extra, "got",
+					       json_object_new_string(template_names[e->kind]));
+		}
+		failures_add_extra(r->f, extra, "ima.validation.ima_template",
+				   "IMA entry and the list's first entry (boot_aggregate) do not "
+				   "both use the legacy ima template");
+		return;
+	}
+
+	/* A measurement violation (ToMToU, open writers) is the only entry the
+	 * kernel logs with an all-zero column (and extends as all-FF): its
+	 * content is not checked. Any other column, all-FF included, must be
+	 * the template's hash: upstream also skips an all-FF column, which
+	 * would hide any file whose line is edited to carry one. Upstream's
+	 * switch is inverted: ignore_tomtou_errors=True reports violations. */
+	if (e->column_len == r->log_len && all_bytes(e->column, e->column_len, 0)) {
 		if (r->in->ignore_tomtou) {
 			r->reported++;
 			failures_add(r->f, "ima.validation.tomtou", "hash validation was skipped");
@@ -718,6 +757,8 @@ static void process_line(struct ima_run *r, struct span line)
 		return; /* not extended */
 	}
 	r->entries++;
+	if (e.kind != TEMPLATE_IMA_BUF && r->file_template < 0)
+		r->file_template = (int)e.kind;
 	/* The slot's cache miss then overlaps the hashing below. */
 	if (r->f && e.kind != TEMPLATE_IMA_BUF)
 		runtime_policy_prefetch(r->in->policy, RUNTIME_POLICY_DIGESTS, e.name.p, e.name.n);
@@ -747,6 +788,7 @@ static int run_setup(struct ima_run *r, const struct ima_input *in, uint16_t log
 	if (!bank_name || !log_name)
 		return -1;
 	r->in = in;
+	r->file_template = -1;
 	r->bank_md = EVP_MD_fetch(NULL, bank_name, NULL);
 	r->log_md = EVP_MD_fetch(NULL, log_name, NULL);
 	r->bank_ctx = EVP_MD_CTX_new();

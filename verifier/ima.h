@@ -43,7 +43,10 @@ struct ima_input {
 
 /* Replays and checks the list, appending failures to f in Keylime's order:
  * per line ima.parser.entry, or ima.validation.ima_pcr then one of
- * ima.validation.ima_hash / ima.validation.ima-ng.not_in_allowlist /
+ * ima.validation.ima_template (teev: a legacy "ima" file entry in a list
+ * whose first entry is not legacy, or the reverse) / ima.validation.ima_hash
+ * (any column but all-zero that is not the template's hash, all-FF
+ * included) / ima.validation.ima-ng.not_in_allowlist /
  * ima.validation.ima-ng.runtime_policy_hash / ima.invalid_key; finally
  * ima.pcr_mismatch. Returns the number of failures reported (some may have
  * been dropped by struct failures' FAILURES_MAX bound), or -1 on bad

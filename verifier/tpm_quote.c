@@ -1,8 +1,9 @@
 /* tpm_quote.c - Keylime's quote check (KEYLIME-TPM.md §4), step by step in
  * upstream's order so the same input yields the same failure id. Two
  * deliberate differences (§0.1, §0.2): a signature that does not verify is
- * always a failure, and the unsigned PCR blob must select exactly the PCRs
- * the signed TPMS_QUOTE_INFO selects, in a single bank. */
+ * always a failure, and the unsigned PCR blob must select exactly the banks
+ * and PCRs the signed TPMS_QUOTE_INFO selects. A quote over several banks
+ * is verified over all of them and judged on the bank of hash_alg. */
 #include "verifier/tpm_quote.h"
 
 #include "verifier/b64.h"
@@ -326,70 +327,114 @@ static bool nonce_matches(const struct tpm_quote_input *in, const struct tpm_att
 
 /* ---- step 6: PCR blob against the signed selection and digest ---- */
 
+/* The signed selection of bank i as a mask; -1 when it names PCRs above 23. */
+static long long signed_mask(const struct tpm_pcr_selection *sel)
+{
+	uint32_t mask = 0;
+
+	for (uint8_t b = 0; b < sel->size_of_select; b++)
+		mask |= (uint32_t)sel->select[b] << (8 * b);
+	return mask >> TPM_PCR_COUNT ? -1 : (long long)mask;
+}
+
+/* The blob must select, bank by bank, exactly what the quote signed, and
+ * hold each bank's values at that bank's size: its indices and banks are
+ * unsigned, so they are only trusted when they are the signed ones
+ * (upstream skips this and lets values be relabelled). Returns the index
+ * of the signature's bank in the selection, or -1 after a failure. */
+static int check_selection(struct quote_work *w, uint16_t bank, uint32_t masks[],
+			   struct failures *f)
+{
+	int judged = -1;
+
+	if (w->attest.selection_count == 0)
+		return data_invalid(f, "the quote selects no PCR bank");
+	if (w->blob.count != w->attest.selection_count)
+		return data_invalid(f, "the PCR blob selects %u PCR banks, the quote %u",
+				    w->blob.count, w->attest.selection_count);
+	for (uint32_t i = 0; i < w->attest.selection_count; i++) {
+		const struct tpm_pcr_selection *sel = &w->attest.selections[i];
+		long long mask = signed_mask(sel);
+
+		if (!tpm_hash_size(sel->hash_alg))
+			return data_invalid(f, "the quote selects PCRs of bank 0x%04x, which teev "
+					       "cannot read", sel->hash_alg);
+		for (uint32_t j = 0; j < i; j++)
+			if (w->attest.selections[j].hash_alg == sel->hash_alg)
+				return data_invalid(f, "the quote selects bank %s twice",
+						    tpm_hash_alg_name(sel->hash_alg));
+		if (mask < 0)
+			return data_invalid(f, "the quote selects PCRs above %d", TPM_PCR_COUNT - 1);
+		if (w->blob.slots[i].hash_alg != sel->hash_alg)
+			return data_invalid(f, "the PCR blob holds bank %s where the quote selects %s",
+					    tpm_hash_alg_name(w->blob.slots[i].hash_alg),
+					    tpm_hash_alg_name(sel->hash_alg));
+		if (w->blob.slots[i].mask != (uint32_t)mask)
+			return data_invalid(f, "the PCR selection of bank %s in the PCR blob (0x%06x) "
+					       "differs from the signed selection (0x%06x)",
+					    tpm_hash_alg_name(sel->hash_alg), w->blob.slots[i].mask,
+					    (uint32_t)mask);
+		masks[i] = (uint32_t)mask;
+		if (sel->hash_alg == bank)
+			judged = (int)i;
+	}
+	if (judged < 0)
+		return data_invalid(f, "the quote selects PCRs of bank %s but is signed with %s",
+				    tpm_hash_alg_name(w->attest.selections[0].hash_alg),
+				    tpm_hash_alg_name(bank));
+	return judged;
+}
+
+/* pcrDigest is the signature's hash over every selected value, bank by bank
+ * in selection order, PCRs ascending (TPM 2.0 Part 3, TPM2_Quote); the bank
+ * named by hash_alg (the signature's) is the one judged, as upstream does. */
 static int check_pcrs(struct quote_work *w, struct tpm_pcr_values *out, struct failures *f)
 {
-	const struct tpm_pcr_selection *sel = &w->attest.selections[0];
 	uint16_t bank = w->sig.hash_alg;
-	size_t size = tpm_hash_size(bank);
+	uint32_t masks[TPM_MAX_PCR_BANKS] = {0};
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	unsigned int digest_len = 0;
 	EVP_MD_CTX *md_ctx = NULL;
-	uint32_t signed_mask = 0;
 	size_t used = 0;
-	int ret = -1;
+	int judged, ret = -1;
 
 	if (tpm_pcr_blob_parse(w->blob_raw, w->blob_len, &w->blob, w->err, sizeof(w->err)) < 0)
 		return data_invalid(f, "invalid PCR blob: %s", w->err);
-	/* Upstream only verifies single-bank quotes (it replays the one bank
-	 * `count` times), so anything else is refused up front. */
-	if (w->attest.selection_count != 1)
-		return data_invalid(f, "the quote selects %u PCR banks; exactly one is supported",
-				    w->attest.selection_count);
-	if (w->blob.count != 1)
-		return data_invalid(f, "the PCR blob selects %u PCR banks; exactly one is supported",
-				    w->blob.count);
-	if (sel->hash_alg != bank)
-		return data_invalid(f, "the quote selects PCRs of bank %s but is signed with %s",
-				    tpm_hash_alg_name(sel->hash_alg), tpm_hash_alg_name(bank));
-	if (w->blob.slots[0].hash_alg != bank)
-		return data_invalid(f, "the PCR blob holds bank %s, not the quoted bank %s",
-				    tpm_hash_alg_name(w->blob.slots[0].hash_alg),
-				    tpm_hash_alg_name(bank));
-	for (uint8_t i = 0; i < sel->size_of_select; i++)
-		signed_mask |= (uint32_t)sel->select[i] << (8 * i);
-	if (signed_mask >> TPM_PCR_COUNT)
-		return data_invalid(f, "the quote selects PCRs above %d", TPM_PCR_COUNT - 1);
-	/* The blob is unsigned: its indices are only trusted when they are the
-	 * signed ones (upstream skips this and lets values be relabelled). */
-	if (w->blob.slots[0].mask != signed_mask)
-		return data_invalid(f, "the PCR selection in the PCR blob (0x%06x) differs from "
-				       "the signed selection (0x%06x)",
-				    w->blob.slots[0].mask, signed_mask);
+	judged = check_selection(w, bank, masks, f);
+	if (judged < 0)
+		return -1;
 
 	md_ctx = EVP_MD_CTX_new();
 	if (!md_ctx || EVP_DigestInit_ex(md_ctx, tpm_hash_md(bank), NULL) != 1) {
 		data_invalid(f, "hashing the PCR values failed");
 		goto out;
 	}
-	for (int pcr = 0; pcr < TPM_PCR_COUNT; pcr++) {
-		if (!(signed_mask & (1u << pcr)))
-			continue;
-		if (used >= w->blob.value_count) {
-			data_invalid(f, "the PCR blob holds %zu values, fewer than the PCRs selected",
-				     w->blob.value_count);
-			goto out;
+	for (uint32_t i = 0; i < w->attest.selection_count; i++) {
+		uint16_t alg = w->attest.selections[i].hash_alg;
+		size_t size = tpm_hash_size(alg);
+
+		for (int pcr = 0; pcr < TPM_PCR_COUNT; pcr++) {
+			if (!(masks[i] & (1u << pcr)))
+				continue;
+			if (used >= w->blob.value_count) {
+				data_invalid(f, "the PCR blob holds %zu values, fewer than the PCRs "
+						"selected", w->blob.value_count);
+				goto out;
+			}
+			if (w->blob.values[used].size != size) {
+				data_invalid(f, "the value of PCR %d is %u bytes, not the %zu of %s",
+					     pcr, w->blob.values[used].size, size,
+					     tpm_hash_alg_name(alg));
+				goto out;
+			}
+			if (EVP_DigestUpdate(md_ctx, w->blob.values[used].buf, size) != 1) {
+				data_invalid(f, "hashing the PCR values failed");
+				goto out;
+			}
+			if ((int)i == judged)
+				memcpy(out->value[pcr], w->blob.values[used].buf, size);
+			used++;
 		}
-		if (w->blob.values[used].size != size) {
-			data_invalid(f, "the value of PCR %d is %u bytes, not the %zu of %s", pcr,
-				     w->blob.values[used].size, size, tpm_hash_alg_name(bank));
-			goto out;
-		}
-		if (EVP_DigestUpdate(md_ctx, w->blob.values[used].buf, size) != 1) {
-			data_invalid(f, "hashing the PCR values failed");
-			goto out;
-		}
-		memcpy(out->value[pcr], w->blob.values[used].buf, size);
-		used++;
 	}
 	if (used != w->blob.value_count) {
 		data_invalid(f, "the PCR blob holds %zu values for %zu selected PCRs",
@@ -406,8 +451,8 @@ static int check_pcrs(struct quote_work *w, struct tpm_pcr_values *out, struct f
 		goto out;
 	}
 	out->bank = bank;
-	out->digest_size = size;
-	out->quoted = signed_mask;
+	out->digest_size = tpm_hash_size(bank);
+	out->quoted = masks[judged];
 	ret = 0;
 out:
 	EVP_MD_CTX_free(md_ctx);

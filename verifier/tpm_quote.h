@@ -4,7 +4,9 @@
  * nonce and which PCR values it covers. It reports Keylime's failure ids
  * (note the wire-format misspelling "qoute_validation") and, unlike
  * upstream, never lets a signature that does not verify through, and only
- * trusts PCR indices that the signed TPMS_QUOTE_INFO selection names.
+ * trusts PCR indices that the signed TPMS_QUOTE_INFO selection names. A
+ * quote may select several banks: all are verified, the bank of the
+ * signature's hash (Keylime's hash_alg) is the one returned.
  */
 #ifndef TEEV_TPM_QUOTE_H
 #define TEEV_TPM_QUOTE_H
@@ -20,9 +22,9 @@ struct failures;
 #define TPM_QUOTE_MAX_LEN ((size_t)64 * 1024)
 
 struct tpm_pcr_values {
-	uint16_t bank;          /* TPM_ALG_SHA1/SHA256/SHA384/SHA512 of the signature = the quoted bank */
+	uint16_t bank;          /* TPM_ALG_SHA1/SHA256/SHA384/SHA512 of the signature = the judged bank */
 	size_t digest_size;
-	uint32_t quoted;        /* bit i set: PCR i is in the (signed) selection */
+	uint32_t quoted;        /* bit i set: PCR i of `bank` is in the (signed) selection */
 	uint8_t value[TPM_PCR_COUNT][64];
 	/* from the TPMS_ATTEST, for claims/logs */
 	uint64_t clock;

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		abort();
 	memcpy(text, data, size);
-	policy = tpm_policy_parse(text, size, err, sizeof(err));
+	policy = tpm_policy_parse(text, size, TPM_POLICY_STORED, NULL, err, sizeof(err));
 	if (policy) {
 		evaluate(policy);
 		tpm_policy_free(policy);
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tok && size < 0x7fffffff) {
 		doc = json_tokener_parse_ex(tok, text, (int)size);
 		if (doc && json_tokener_get_error(tok) == json_tokener_success) {
-			policy = tpm_policy_from_json(doc, err, sizeof(err));
+			policy = tpm_policy_from_json(doc, TPM_POLICY_INLINE, NULL, err, sizeof(err));
 			if (policy) {
 				evaluate(policy);
 				tpm_policy_free(policy);

@@ -362,20 +362,23 @@ static const struct type_rule tpm_rules[] = {
 	  R400("\\\"runtime_policy_name\\\" must name a stored policy")}},
 	/* Keylime: an mb_policy that is not JSON text or an object is
 	 * pcr_validation.invalid_mb_policy (200); {"a": 1} is a policy, and the
-	 * request has no boot log for the quoted PCR 15. */
+	 * request has no boot log for the quoted PCR 15; null is no policy, as
+	 * upstream reads it (issue 12 item 6). */
 	{"data.mb_policy",
 	 {R200("pcr_validation.invalid_mb_policy"), R200("pcr_validation.invalid_mb_policy"),
-	  R200("pcr_validation.unused_pcr_15"), R200("pcr_validation.invalid_mb_policy"),
+	  R200("pcr_validation.unused_pcr_15"), R200("\"valid\":true"),
 	  R200("pcr_validation.invalid_mb_policy")}},
 	{"data.mb_policy_name",
 	 {R400("\\\"mb_policy_name\\\" must name a stored policy"),
 	  R400("\\\"mb_policy_name\\\" must name a stored policy"),
 	  R400("\\\"mb_policy_name\\\" must name a stored policy"), R200("\"valid\":true"),
 	  R400("\\\"mb_policy_name\\\" must name a stored policy")}},
+	/* Bad input, not upstream's invalid_quote (issue 12 item 8). */
 	{"data.mb_log",
-	 {R200("mb_log must be a base64 string"), R200("mb_log must be a base64 string"),
-	  R200("mb_log must be a base64 string"), R200("\"valid\":true"),
-	  R200("mb_log must be a base64 string")}},
+	 {R400("\\\"mb_log\\\" must be a base64 string"),
+	  R400("\\\"mb_log\\\" must be a base64 string"),
+	  R400("\\\"mb_log\\\" must be a base64 string"), R200("\"valid\":true"),
+	  R400("\\\"mb_log\\\" must be a base64 string")}},
 	{"data.ima_measurement_list",
 	 {R200("ima_measurement_list must be a string"),
 	  R200("ima_measurement_list must be a string"),

@@ -232,6 +232,75 @@ static void test_invalid_documents_are_refused(void **state)
 	http_result_free(&r);
 }
 
+/* Issue 13 item 6 and issue 12 item 4b: PCR policies are validated alike
+ * over REST and by the CLI (one parser), naming the field. */
+static void test_tpm_policies_validated(void **state)
+{
+	struct suite *s = S(state);
+	static const char zero[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	char ok[200], pcr10[200], upper[200];
+	struct {
+		const char *body, *text;
+	} cases[] = {
+		{"{\"99\": [\"zz\"]}", "PCR \\\"99\\\""},
+		{"{\"16\": \"notalist\"}", "PCR \\\"16\\\""},
+		{"{}", "at least one PCR"},
+		{"{\"mask\": \"0x8000\"}", "at least one PCR"},
+		{pcr10, "PCR \\\"10\\\""},
+		{upper, "lower-case hex"},
+		{"{\"15\": []}", "empty list"},
+		{"{\"abc\": [\"00\"]}", "\\\"abc\\\""},
+	};
+	char file[512], *out = NULL, *err = NULL;
+	struct http_result r;
+	FILE *fp;
+
+	snprintf(ok, sizeof(ok), "{\"mask\": \"0x18000\", \"15\": [\"%s\"], \"16\": \"%s\"}", zero,
+		 zero);
+	snprintf(pcr10, sizeof(pcr10), "{\"10\": [\"%s\"]}", zero);
+	snprintf(upper, sizeof(upper), "{\"15\": [\"%.62sAB\"]}", zero);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long status = request(s, &s->admin, "POST", "/v2.5/tpmpolicies/bad", cases[i].body, &r);
+		if (status != 400 || !strstr(r.body, cases[i].text))
+			fail_msg("REST case %zu: %ld %s", i, status, r.body);
+		http_result_free(&r);
+	}
+	assert_int_equal(request(s, &s->admin, "GET", "/v2.5/tpmpolicies/bad", NULL, &r), 404);
+	http_result_free(&r);
+	assert_int_equal(request(s, &s->admin, "POST", "/v2.5/tpmpolicies/good", ok, &r), 201);
+	http_result_free(&r);
+
+	snprintf(file, sizeof(file), "%s/tpm-policy.json", s->server.dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* The CLI prints the reason as is: the same text without JSON's escapes. */
+		char plain[80];
+		size_t w = 0;
+
+		for (const char *c = cases[i].text; *c && w + 1 < sizeof(plain); c++)
+			if (*c != '\\')
+				plain[w++] = *c;
+		plain[w] = 0;
+		fp = fopen(file, "w");
+		assert_non_null(fp);
+		fputs(cases[i].body, fp);
+		fclose(fp);
+		const char *add[] = {"policy", "add", "--kind", "tpm", "badcli", file, NULL};
+		assert_int_equal(harness_teev(&s->server, add, NULL, &err), 1);
+		if (!err || !strstr(err, plain))
+			fail_msg("CLI case %zu: %s", i, err ? err : "");
+		free(err);
+		err = NULL;
+	}
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs(ok, fp);
+	fclose(fp);
+	const char *add[] = {"policy", "add", "--kind", "tpm", "goodcli", file, NULL};
+	assert_int_equal(harness_teev(&s->server, add, &out, &err), 0);
+	free(out);
+	free(err);
+}
+
 static void test_lookalike_client_is_not_admin(void **state)
 {
 	struct suite *s = S(state);
@@ -475,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_missing_default_policy_fails_closed),
 		cmocka_unit_test(test_crud),
 		cmocka_unit_test(test_invalid_documents_are_refused),
+		cmocka_unit_test(test_tpm_policies_validated),
 		cmocka_unit_test(test_lookalike_client_is_not_admin),
 		cmocka_unit_test(test_default_and_named_policy_selection),
 		cmocka_unit_test(test_claims_name_the_deciding_policy),

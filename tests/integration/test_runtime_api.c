@@ -298,8 +298,10 @@ static void test_signed_policies_when_keys_are_configured(void **state)
 	free(body);
 	/* With keys configured, an unsigned policy is refused too: otherwise
 	 * signing would be optional for whoever stores a policy. */
-	body = allowlist_body("{\"meta\": {\"version\": 1}, \"digests\": {}}");
+	body = allowlist_body("{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [], "
+			      "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null}}");
 	assert_int_equal(call(&s->signing, &s->signing_admin, "POST", "/v2.5/allowlists/plain", body, &r), 400);
+	assert_non_null(strstr(r.body, "not a DSSE envelope"));
 	http_result_free(&r);
 	free(body);
 
@@ -317,6 +319,112 @@ static void test_signed_policies_when_keys_are_configured(void **state)
 	http_result_free(&r);
 	free(good);
 	free(bad);
+}
+
+/* The golden IMA request's policy with one key changed (NULL value: removed). */
+static char *policy_variant(struct json_object *request, const char *key, const char *json_value)
+{
+	struct json_object *policy = json_tokener_parse(json_object_get_string(
+		json_object_object_get(json_object_object_get(request, "data"), "runtime_policy")));
+	char *text;
+
+	assert_non_null(policy);
+	if (json_value)
+		json_object_object_add(policy, key, json_tokener_parse(json_value));
+	else
+		json_object_object_del(policy, key);
+	text = strdup(json_object_to_json_string_ext(policy, JSON_C_TO_STRING_PLAIN));
+	json_object_put(policy);
+	return text;
+}
+
+/* The golden IMA request with this inline runtime policy. */
+static char *request_with_policy(struct json_object *request, const char *policy)
+{
+	struct json_object *copy = NULL;
+	char *text;
+
+	json_object_deep_copy(request, &copy, NULL);
+	json_object_object_add(json_object_object_get(copy, "data"), "runtime_policy",
+			       json_object_new_string(policy));
+	text = strdup(json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN));
+	json_object_put(copy);
+	return text;
+}
+
+/* A policy refused alike inline (400, default.invalid_param), over REST
+ * (400) and by the CLI (exit 1), each answer naming `named`. */
+static void expect_policy_refused(struct suite *s, const char *policy, const char *named)
+{
+	char *body = allowlist_body(policy), *request = request_with_policy(s->ima_ok, policy);
+	char file[400], *out = NULL, *err = NULL, in_json[200];
+	struct json_object *escaped = json_object_new_string(named);
+	struct http_result r;
+	FILE *fp;
+
+	/* How `named` reads inside a JSON answer: escaped, without its quotes. */
+	snprintf(in_json, sizeof(in_json), "%s",
+		 json_object_to_json_string_ext(escaped, JSON_C_TO_STRING_NOSLASHESCAPE) + 1);
+	in_json[strlen(in_json) - 1] = 0;
+	json_object_put(escaped);
+	assert_int_equal(call(&s->plain, &s->plain_admin, "POST", "/v2.5/allowlists/refused", body, &r), 400);
+	if (!strstr(r.body, in_json))
+		fail_msg("REST answer does not name %s: %s", named, r.body);
+	http_result_free(&r);
+	assert_int_equal(call(&s->plain, &s->plain_admin, "POST", "/v2.5/verify/evidence", request, &r), 400);
+	if (!strstr(r.body, "default.invalid_param") || !strstr(r.body, in_json))
+		fail_msg("inline answer does not name %s: %s", named, r.body);
+	http_result_free(&r);
+	snprintf(file, sizeof(file), "%s/refused.json", s->plain.dir);
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs(policy, fp);
+	fclose(fp);
+	const char *add[] = {"policy", "add", "--kind", "runtime", "refused", file, NULL};
+	assert_int_equal(harness_teev(&s->plain, add, &out, &err), 1);
+	if (!err || !strstr(err, named))
+		fail_msg("CLI does not name %s: %s", named, err ? err : "");
+	free(out);
+	free(err);
+	free(body);
+	free(request);
+}
+
+/* Issue 12 items 5 and 4d: a policy without a key Keylime's schema requires,
+ * or with an exclude PCRE2 and Python's re read differently, is refused
+ * everywhere a policy is loaded. */
+static void test_schema_and_exclude_dialect(void **state)
+{
+	struct suite *s = S(state);
+	static const char *const required[] = {"digests", "excludes", "ima"};
+	char *policy;
+
+	for (size_t i = 0; i < 3; i++) {
+		char named[40];
+
+		policy = policy_variant(s->ima_ok, required[i], NULL);
+		snprintf(named, sizeof(named), "no \"%s\"", required[i]);
+		expect_policy_refused(s, policy, named);
+		free(policy);
+	}
+	policy = policy_variant(s->ima_ok, "ima", "{\"log_hash_alg\": \"sha1\"}");
+	expect_policy_refused(s, policy, "ima.dm_policy");
+	free(policy);
+	/* PCRE2 reads a POSIX class, Python the characters "[:alph" and "]". */
+	policy = policy_variant(s->ima_ok, "excludes", "[\"/tmp/.*\", \"/var/log/[[:alpha:]]+\\\\.log\"]");
+	expect_policy_refused(s, policy, "/var/log/[[:alpha:]]+");
+	free(policy);
+	policy = policy_variant(s->ima_ok, "excludes", "[\"\\\\Q/opt\\\\E.*\"]");
+	expect_policy_refused(s, policy, "\"excludes\"[0]");
+	free(policy);
+	/* The same keys present: accepted, as before. */
+	policy = policy_variant(s->ima_ok, "excludes", "[\"/tmp/.*\", \"/var/log/[a-z]+\\\\.log\"]");
+	char *body = allowlist_body(policy);
+	struct http_result r;
+	assert_int_equal(call(&s->plain, &s->plain_admin, "POST", "/v2.5/allowlists/portable", body, &r), 201);
+	http_result_free(&r);
+	free(body);
+	free(policy);
 }
 
 static void test_cli_runtime_policy(void **state)
@@ -350,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_mbpolicies_in_keylime_shape),
 		cmocka_unit_test(test_twenty_mib_policy),
 		cmocka_unit_test(test_signed_policies_when_keys_are_configured),
+		cmocka_unit_test(test_schema_and_exclude_dialect),
 		cmocka_unit_test(test_cli_runtime_policy),
 	};
 	return cmocka_run_group_tests_name("integration: runtime and measured-boot policies", tests,

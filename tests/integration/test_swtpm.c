@@ -240,17 +240,23 @@ static unsigned char *read_tpm_file(const struct suite *s, const char *name, siz
 	return (unsigned char *)harness_read_file(swtpm_path(&s->tpm, name, path, sizeof(path)), len);
 }
 
-/* Quotes PCRs 15 and 16 of the AK's bank with a fresh nonce. */
-static void take_quote(const struct suite *s, const struct ak *ak, struct quote *q)
+/* Quotes PCRs 15 and 16 of `selection` ("sha1:15,16+sha256:15,16"), or of
+ * the AK's bank when NULL, with a fresh nonce. pcr15/pcr16 are read from
+ * the AK's bank, the one the signature's hash names. */
+static void take_quote_of(const struct suite *s, const struct ak *ak, const char *banks,
+			  struct quote *q)
 {
-	char nonce_hex[2 * NONCE_LEN + 1], selection[32], attest[320], sig[320], pcrs[320];
+	char nonce_hex[2 * NONCE_LEN + 1], selection[64], attest[320], sig[320], pcrs[320];
 
 	memset(q, 0, sizeof(*q));
 	q->bank = ak->hash;
 	assert_int_equal(random_nonce(q->nonce), 0);
 	/* tpm2_quote -q takes hex: the nonce's ASCII bytes become extraData. */
 	hex_encode((const unsigned char *)q->nonce, NONCE_LEN, nonce_hex);
-	snprintf(selection, sizeof(selection), "%s:15,16", q->bank);
+	if (banks)
+		snprintf(selection, sizeof(selection), "%s", banks);
+	else
+		snprintf(selection, sizeof(selection), "%s:15,16", q->bank);
 	swtpm_path(&s->tpm, "quote.out", attest, sizeof(attest));
 	swtpm_path(&s->tpm, "sig.out", sig, sizeof(sig));
 	swtpm_path(&s->tpm, "pcr.out", pcrs, sizeof(pcrs));
@@ -265,6 +271,11 @@ static void take_quote(const struct suite *s, const struct ak *ak, struct quote 
 	assert_non_null(q->attest);
 	assert_non_null(q->sig);
 	assert_non_null(q->pcrs);
+}
+
+static void take_quote(const struct suite *s, const struct ak *ak, struct quote *q)
+{
+	take_quote_of(s, ak, NULL, q);
 }
 
 static void quote_free(struct quote *q)
@@ -752,6 +763,57 @@ static void test_sha1_hash_alg_with_sha256_quote(void **state)
 	quote_free(&q);
 }
 
+/* Issue 12 item 7: a quote over the sha1 and sha256 banks at once, as TPMs
+ * make them, is verified over both and judged on the bank of hash_alg. */
+static void test_multi_bank_quote(void **state)
+{
+	static const char banks[] = "sha1:15,16+sha256:15,16";
+	struct suite *s = S(state);
+	const struct ak *signers[] = {&s->rsa, &s->rsa_sha1, &s->ecc};
+	char policy[512], other15[129], other16[129], expected[512];
+	struct http_result r;
+	struct quote q;
+
+	for (size_t i = 0; i < sizeof(signers) / sizeof(signers[0]); i++) {
+		const struct ak *ak = signers[i];
+
+		take_quote_of(s, ak, banks, &q);
+		/* Two banks in the blob; tpm2_checkquote accepts the quote. */
+		assert_int_equal(q.pcrs[0], 2);
+		if (checkquote(s, ak, &q, q.nonce) != 0)
+			fail_msg("tpm2_checkquote refused an honest two-bank %s quote", ak->hash);
+		pcr_policy(&q, policy, sizeof(policy));
+		struct json_object *data = tpm_data(s, &(struct evidence){.ak = ak, .quote = &q,
+									  .policy = policy});
+		verify(s, data, &r);
+		expect_valid(&r, data);
+		http_result_free(&r);
+		json_object_put(data);
+
+		/* The other bank's values are not the ones judged. */
+		assert_int_equal(read_pcrs(s, strcmp(ak->hash, "sha1") == 0 ? "sha256" : "sha1",
+					   other15, other16), 0);
+		snprintf(policy, sizeof(policy), "{\"15\": [\"%s\"]}", other15);
+		data = tpm_data(s, &(struct evidence){.ak = ak, .quote = &q, .policy = policy});
+		verify(s, data, &r);
+		expect_verdict(&r, 200, false, "pcr_validation.invalid_pcr_15");
+		snprintf(expected, sizeof(expected),
+			 "{\"context\": \"PCR value is not in allowlist\", \"got\": \"%s\", "
+			 "\"expected\": [\"%s\"]}",
+			 q.pcr15, other15);
+		expect_context(&r, 0, expected);
+		http_result_free(&r);
+		json_object_put(data);
+
+		/* A value of the bank not judged is signed too. */
+		q.pcrs[PCR_BLOB_VALUE] ^= 0x01;
+		pcr_policy(&q, policy, sizeof(policy));
+		send_expect_rejected(s, &(struct evidence){.ak = ak, .quote = &q, .policy = policy},
+				     "digest");
+		quote_free(&q);
+	}
+}
+
 static void test_stored_pcr_policy_passes(void **state)
 {
 	struct suite *s = S(state);
@@ -815,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_relabelled_pcr_selection),
 		cmocka_unit_test(test_sha1_bank_passes),
 		cmocka_unit_test(test_sha1_hash_alg_with_sha256_quote),
+		cmocka_unit_test(test_multi_bank_quote),
 		cmocka_unit_test(test_stored_pcr_policy_passes),
 		cmocka_unit_test(test_inline_and_stored_policy_is_ambiguous),
 	};

@@ -42,6 +42,13 @@
 
 #define TIV "ima/test_ima_verification/"
 
+/* A runtime policy with the keys Keylime's schema requires, open for more.
+ * A test that sends one of them again replaces it (of repeated keys the
+ * last wins, in json-c as in Python). */
+#define POLICY_HEAD                                                                      \
+	"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [], "               \
+	"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}, "
+
 /* ---- helpers ---- */
 
 /* Concatenation of several shared files (MEASUREMENTS+SIGNATURES). */
@@ -272,7 +279,7 @@ static void test_expected_replays(void **state)
 	char *text = read_keylime_file("expected-replays.json", &len);
 	struct json_object *root = json_tokener_parse(text), *logs;
 	struct runtime_policy *sha1_policy = policy_from(
-		"{\"meta\": {\"version\": 1}, \"ima\": {\"log_hash_alg\": \"sha1\"}}");
+		POLICY_HEAD "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null}}");
 
 	(void)state;
 	assert_non_null(root);
@@ -431,11 +438,13 @@ static void test_keyrings(void **state)
 	struct runtime_policy *test = load_policy(TIV "RUNTIME_POLICY_TEST.json");
 	struct runtime_policy *wrong = load_policy(TIV "RUNTIME_POLICY_WRONG.json");
 	struct runtime_policy *ignored = policy_from(
-		"{\"meta\": {\"version\": 1}, \"ima\": {\"ignored_keyrings\": [\".ima\"]}}");
+		POLICY_HEAD "\"ima\": {\"ignored_keyrings\": [\".ima\"], \"log_hash_alg\": \"sha1\", "
+		"\"dm_policy\": null}}");
 	struct runtime_policy *all = policy_from(
-		"{\"meta\": {\"version\": 1}, \"ima\": {\"ignored_keyrings\": [\"*\"]}}");
+		POLICY_HEAD "\"ima\": {\"ignored_keyrings\": [\"*\"], \"log_hash_alg\": \"sha1\", "
+		"\"dm_policy\": null}}");
 	struct runtime_policy *bad = policy_from(
-		"{\"meta\": {\"version\": 1}, \"keyrings\": {\".ima\": [\"00\"]}, "
+		POLICY_HEAD "\"keyrings\": {\".ima\": [\"00\"]}, "
 		"\"ima-buf\": {\".ima\": [\"a7d52aaa18c23d2d9bb2abb4308c0eeee67387a42259f4a6b1a42257065f3d5a\"]}}");
 	struct failures f;
 	static const char *const none[] = {NULL};
@@ -506,7 +515,7 @@ static void test_ima_buf_key_types_and_plain_buffers(void **state)
 	md(TPM_ALG_SHA256, plain, strlen(plain), NULL, 0, kernel_dig);
 	bytes_to_hex(kernel_dig, 32, hex);
 	snprintf(policy, sizeof(policy),
-		 "{\"meta\": {\"version\": 1}, \"ima-buf\": {\"kernel_version\": [\"%s\"]}}", hex);
+		 POLICY_HEAD "\"ima-buf\": {\"kernel_version\": [\"%s\"]}}", hex);
 	p = policy_from(policy);
 	line = make_line("10", "ima-buf", "sha256", kernel_dig, 32, "kernel_version", 14,
 			 (const uint8_t *)plain, strlen(plain), false);
@@ -613,13 +622,16 @@ static void test_zero_template_hash_extends_ff(void **state)
 		assert_types(&f, none);
 	}
 
-	/* The same column in the FF form: content skipped too, extended with
-	 * the real template hash. */
+	/* The same column in the FF form is not a violation (the kernel never
+	 * writes one): it is extended with the real template hash and must
+	 * equal it, so it fails ima_hash (issue 12 item 1). */
 	ff_line = strdup(line);
 	memset(ff_line + 3, 'f', 40);
 	replay(ff_line, strlen(ff_line), TPM_ALG_SHA256, got);
 	assert_false(memcmp(got, expect, 32) == 0);
-	assert_int_equal(verify_full(ff_line, strlen(ff_line), TPM_ALG_SHA256, NULL, &f), 0);
+	assert_int_equal(verify_full(ff_line, strlen(ff_line), TPM_ALG_SHA256, NULL, &f), 1);
+	assert_string_equal(f.items[0].type, "ima.validation.ima_hash");
+	failures_clear(&f);
 
 	/* A 32-byte zero column while log_hash_alg is sha1 is not "zero". */
 	n = strlen(line) + 24 + 1;
@@ -647,6 +659,212 @@ static void test_zero_template_hash_extends_ff(void **state)
 	}
 	free(ff_line);
 	free(line);
+}
+
+/* Runs ima_verify on `list` with PCR 10 = the replay of `genuine`: the
+ * value the kernel extended, whatever an attacker made of the text. */
+static int verify_against(const char *list, const char *genuine, uint16_t bank,
+			  const struct runtime_policy *p, struct failures *f)
+{
+	uint8_t pcr[64];
+	struct ima_input in = {.list = list, .list_len = strlen(list), .bank = bank, .pcr10 = pcr,
+			       .pcr10_len = hash_len(bank), .policy = p};
+
+	replay(genuine, strlen(genuine), bank, pcr);
+	failures_init(f);
+	return ima_verify(&in, f);
+}
+
+/* Issue 12 item 1: the real /usr/bin/dd ima-sig entry, whose digest the policy
+ * does not allow, with its template-hash column replaced by all-FF. The PCR
+ * still replays (the template hash is extended), and upstream, like teev
+ * before, then skipped every check of the entry. */
+static void test_ff_column_does_not_hide_an_entry(void **state)
+{
+	size_t len;
+	char *m = read_concat(TIV "SIGNATURES.txt", NULL, &len), *dd, *forged;
+	struct runtime_policy *p = load_policy(TIV "RUNTIME_POLICY_WRONG.json");
+	struct failures f;
+	static const char *const wrong[] = {"ima.validation.ima-ng.runtime_policy_hash", NULL};
+	static const char *const hashed[] = {"ima.validation.ima_hash", NULL};
+
+	(void)state;
+	dd = strstr(m, " /usr/bin/dd ");
+	assert_non_null(dd);
+	while (dd > m && dd[-1] != '\n')
+		dd--;
+	dd[strcspn(dd, "\n")] = 0; /* the dd line alone */
+	assert_int_equal(verify_against(dd, dd, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, wrong);
+	failures_clear(&f);
+
+	forged = strdup(dd);
+	memset(forged + 3, 'f', 40);
+	assert_int_equal(verify_against(forged, dd, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, hashed);
+	assert_string_equal(f.items[0].message,
+			    "IMA template hash does not match the calculated hash.");
+	failures_clear(&f);
+	/* With no runtime policy (Keylime's empty one) as well. */
+	assert_int_equal(verify_against(forged, dd, TPM_ALG_SHA256, NULL, &f), 1);
+	assert_types(&f, hashed);
+	failures_clear(&f);
+	free(forged);
+	runtime_policy_free(p);
+	free(m);
+}
+
+#define EXCLUDE_TMP_POLICY                                                             \
+	POLICY_HEAD "\"digests\": {}, \"excludes\": [\"/tmp/.*\"], " \
+	"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}}"
+
+/* The template bytes of a line built by make_line, from its own fields. */
+static size_t ng_template(const uint8_t *dig, size_t dlen, const char *name, size_t name_len,
+			  const uint8_t *sig, size_t sig_len, bool with_sig, uint8_t *t)
+{
+	size_t w = 0;
+
+	w += put32(t + w, 7 + 1 + dlen);
+	memcpy(t + w, "sha256:", 7);
+	w += 7;
+	t[w++] = 0;
+	memcpy(t + w, dig, dlen);
+	w += dlen;
+	w += put32(t + w, name_len + 1);
+	memcpy(t + w, name, name_len);
+	w += name_len;
+	t[w++] = 0;
+	if (with_sig) {
+		w += put32(t + w, sig_len);
+		memcpy(t + w, sig, sig_len);
+		w += sig_len;
+	}
+	return w;
+}
+
+/* The same template bytes written as a legacy "ima" line: digest = all but
+ * the last 256 bytes (given as "sha256:<hex>", which upstream's legacy
+ * parser takes at any length), name = the last 256 up to the first NUL. */
+static char *relabel_as_legacy(const char *genuine, const uint8_t *t, size_t t_len)
+{
+	const uint8_t *field = t + t_len - 256;
+	size_t name_len = strnlen((const char *)field, 256);
+	char *line = malloc(64 + 2 * t_len + 300);
+	size_t n = (size_t)sprintf(line, "10 %.40s ima sha256:", genuine + 3);
+
+	bytes_to_hex(t, t_len - 256, line + n);
+	n += 2 * (t_len - 256);
+	line[n++] = ' ';
+	memcpy(line + n, field, name_len);
+	line[n + name_len] = 0;
+	return line;
+}
+
+/* Issue 12 item 4a: a measured ima-ng (or ima-sig) entry re-labelled as a
+ * legacy "ima" entry re-parses under another name, here one the policy
+ * excludes, while its template bytes (so the column and PCR 10) stay the
+ * kernel's. */
+static void test_relabelled_legacy_entry_is_not_hidden(void **state)
+{
+	static const char *const refused[] = {"ima.parser.entry", "ima.pcr_mismatch", NULL};
+	static const char *const missing[] = {"ima.validation.ima-ng.not_in_allowlist", NULL};
+	struct runtime_policy *p = policy_from(EXCLUDE_TMP_POLICY);
+	uint8_t dig[32], t[1024], sig[9 + 300];
+	char path[300], *genuine, *forged;
+	size_t t_len;
+	struct failures f;
+
+	(void)state;
+	memset(dig, 0xe5, sizeof(dig));
+	/* ima-ng, run from a 262-byte path whose last 255 bytes start "/tmp/". */
+	snprintf(path, sizeof(path), "/root/x/tmp/%0250d", 0);
+	memset(path + 12, 'e', 250);
+	genuine = make_line("10", "ima-ng", "sha256", dig, 32, path, strlen(path), NULL, 0, false);
+	assert_int_equal(verify_against(genuine, genuine, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, missing);
+	failures_clear(&f);
+	t_len = ng_template(dig, 32, path, strlen(path), NULL, 0, false, t);
+	forged = relabel_as_legacy(genuine, t, t_len);
+	assert_non_null(strstr(forged, " ima sha256:"));
+	assert_int_equal(strncmp(strrchr(forged, ' ') + 1, "/tmp/eee", 8), 0);
+	assert_int_equal(verify_against(forged, genuine, TPM_ALG_SHA256, p, &f), 2);
+	assert_types(&f, refused);
+	failures_clear(&f);
+	free(forged);
+	free(genuine);
+
+	/* ima-sig: any path whose security.ima xattr (a signature the kernel
+	 * logs without checking) ends in "/tmp/x" and NULs. */
+	memset(sig, 0, sizeof(sig));
+	memcpy(sig, (const uint8_t[]){3, 2, 4, 0xaa, 0xbb, 0xcc, 0xdd, 300 >> 8, 300 & 0xff}, 9);
+	memset(sig + 9, 0x41, 300 - 256);
+	memcpy(sig + 9 + 300 - 256, "/tmp/x", 6);
+	genuine = make_line("10", "ima-sig", "sha256", dig, 32, "/usr/bin/evil", 13, sig,
+			    sizeof(sig), false);
+	assert_int_equal(verify_against(genuine, genuine, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, missing);
+	failures_clear(&f);
+	t_len = ng_template(dig, 32, "/usr/bin/evil", 13, sig, sizeof(sig), true, t);
+	forged = relabel_as_legacy(genuine, t, t_len);
+	assert_string_equal(strrchr(forged, ' ') + 1, "/tmp/x");
+	assert_int_equal(verify_against(forged, genuine, TPM_ALG_SHA256, p, &f), 2);
+	assert_types(&f, refused);
+	failures_clear(&f);
+	free(forged);
+	free(genuine);
+	runtime_policy_free(p);
+}
+
+/* Issue 12 item 4a, second rule: file entries and the list's first entry
+ * (boot_aggregate) agree on whether they use the legacy template; the
+ * ima-ng family (ima-ng, ima-sig, ima-buf) may mix, as kernels do. */
+static void test_legacy_entry_after_ng_boot_aggregate(void **state)
+{
+	static const char *const tmpl[] = {"ima.validation.ima_template", NULL};
+	static const char *const none[] = {NULL};
+	uint8_t dig[32], legacy_t[20 + 256], col[20];
+	char *boot, *ng, hex[65], legacy[400], list[2048], policy[600];
+	struct runtime_policy *p;
+	struct failures f;
+
+	(void)state;
+	memset(dig, 0x42, sizeof(dig));
+	boot = make_line("10", "ima-ng", "sha256", dig, 32, "boot_aggregate", 14, NULL, 0, false);
+	ng = make_line("10", "ima-sig", "sha256", dig, 32, "/bin/ng", 7, NULL, 0, false);
+	memset(legacy_t, 0, sizeof(legacy_t));
+	memcpy(legacy_t, dig, 20);
+	memcpy(legacy_t + 20, "/bin/old", 8);
+	md(TPM_ALG_SHA1, legacy_t, sizeof(legacy_t), NULL, 0, col);
+	bytes_to_hex(col, 20, hex);
+	snprintf(legacy, sizeof(legacy), "10 %s ima ", hex);
+	bytes_to_hex(dig, 20, legacy + strlen(legacy));
+	strcat(legacy, " /bin/old");
+	bytes_to_hex(dig, 32, hex);
+	snprintf(policy, sizeof(policy),
+		 POLICY_HEAD "\"excludes\": [], \"digests\": {"
+		 "\"boot_aggregate\": [\"%s\"], \"/bin/ng\": [\"%s\"], \"/bin/old\": [\"%.40s\"]}, "
+		 "\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", "
+		 "\"dm_policy\": null}}",
+		 hex, hex, hex);
+	p = policy_from(policy);
+
+	snprintf(list, sizeof(list), "%s\n%s\n", boot, ng);
+	assert_int_equal(verify_against(list, list, TPM_ALG_SHA256, p, &f), 0);
+	assert_types(&f, none);
+	snprintf(list, sizeof(list), "%s\n%s\n%s\n", boot, ng, legacy);
+	assert_int_equal(verify_against(list, list, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, tmpl);
+	assert_string_equal(context_member(&f, 0, "expected"), "\"ima-ng\"");
+	assert_string_equal(context_member(&f, 0, "got"), "\"ima\"");
+	failures_clear(&f);
+	/* A legacy list stays legacy: an ima-ng entry in it is refused too. */
+	snprintf(list, sizeof(list), "%s\n%s\n", legacy, ng);
+	assert_int_equal(verify_against(list, list, TPM_ALG_SHA256, p, &f), 1);
+	assert_types(&f, tmpl);
+	failures_clear(&f);
+	runtime_policy_free(p);
+	free(boot);
+	free(ng);
 }
 
 static void test_pcr_column_other_than_10(void **state)
@@ -693,7 +911,7 @@ static void test_legacy_ima_template(void **state)
 	bytes_to_hex(dig, 20, line + strlen(line));
 	strcat(line, " /a b");
 	bytes_to_hex(dig, 20, hex);
-	snprintf(policy, sizeof(policy), "{\"meta\": {\"version\": 1}, \"digests\": {\"/a b\": [\"%s\"]}}",
+	snprintf(policy, sizeof(policy), POLICY_HEAD "\"digests\": {\"/a b\": [\"%s\"]}}",
 		 hex);
 	p = policy_from(policy);
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 0);
@@ -915,11 +1133,11 @@ static void test_non_utf8_path(void **state)
 	failures_clear(&f);
 
 	/* Excluded by a prefix regex, matched as bytes. */
-	p = policy_from("{\"meta\": {\"version\": 1}, \"excludes\": [\"/opt/caf\"]}");
+	p = policy_from(POLICY_HEAD "\"excludes\": [\"/opt/caf\"]}");
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 0);
 	runtime_policy_free(p);
 	/* A regex cannot match across bytes that are not UTF-8: not excluded. */
-	p = policy_from("{\"meta\": {\"version\": 1}, \"excludes\": [\"/opt/caf.*bin$\"]}");
+	p = policy_from(POLICY_HEAD "\"excludes\": [\"/opt/caf.*bin$\"]}");
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 1);
 	assert_string_equal(f.items[0].type, "ima.validation.ima-ng.not_in_allowlist");
 	failures_clear(&f);
@@ -930,7 +1148,7 @@ static void test_non_utf8_path(void **state)
 	line = make_ng("/opt/caf\xc3\xa9", dig);
 	bytes_to_hex(dig, 32, hex);
 	snprintf(policy, sizeof(policy),
-		 "{\"meta\": {\"version\": 1}, \"digests\": {\"/opt/caf\\u00e9\": [\"%s\"]}}", hex);
+		 POLICY_HEAD "\"digests\": {\"/opt/caf\\u00e9\": [\"%s\"]}}", hex);
 	p = policy_from(policy);
 	assert_int_equal(verify_full(line, strlen(line), TPM_ALG_SHA256, p, &f), 0);
 	runtime_policy_free(p);
@@ -1011,13 +1229,13 @@ static void test_extra_boot_aggregates(void **state)
 	size_t len;
 	char *m = read_concat(TIV "MEASUREMENTS.txt", NULL, &len);
 	struct runtime_policy *no_agg = policy_from(
-		"{\"meta\": {\"version\": 1}, \"digests\": {"
+		POLICY_HEAD "\"digests\": {"
 		"\"/lib/modules/5.4.48-openpower1/kernel/drivers/usb/common/usb-common.ko\": "
 		"[\"f1125b940480d20ad841d26d5ea253edc0704b5ec1548c891edf212cb1a9365e\"], "
 		"\"/lib/modules/5.4.48-openpower1/kernel/drivers/gpu/drm/drm_panel_orientation_quirks.ko\": "
 		"[\"cd026b58efdf66658685430ff526490d54a430a3f0066a35ac26a8acab66c55d\"]}}");
 	struct runtime_policy *wrong_agg = policy_from(
-		"{\"meta\": {\"version\": 1}, \"digests\": {\"boot_aggregate\": [\"sha256:x\", "
+		POLICY_HEAD "\"digests\": {\"boot_aggregate\": [\"sha256:x\", "
 		"\"0101010101010101010101010101010101010101010101010101010101010101\"]}, "
 		"\"excludes\": [\"/lib\"]}");
 	uint8_t extras[3][64] = {{0}};
@@ -1250,9 +1468,10 @@ static void test_log_hash_alg_sha256(void **state)
 {
 	size_t len;
 	char *list = read_concat("ima/create-runtime-policy/ima-log-sha256", NULL, &len);
-	struct runtime_policy *sha1 = policy_from("{\"meta\": {\"version\": 1}, \"excludes\": [\".*\"]}");
+	struct runtime_policy *sha1 = policy_from(POLICY_HEAD "\"excludes\": [\".*\"]}");
 	struct runtime_policy *sha256 = policy_from(
-		"{\"meta\": {\"version\": 1}, \"excludes\": [\".*\"], \"ima\": {\"log_hash_alg\": \"sha256\"}}");
+		POLICY_HEAD "\"excludes\": [\".*\"], "
+			    "\"ima\": {\"log_hash_alg\": \"sha256\", \"dm_policy\": null}}");
 	struct failures f;
 	static const char *const none[] = {NULL};
 	static const char *const two[] = {"ima.validation.ima_hash", "ima.validation.ima_hash", NULL};
@@ -1281,7 +1500,7 @@ static void test_100k_entries_against_100k_paths(void **state)
 	double t0, verify_s, raw_s, parse_s;
 
 	(void)state;
-	pw += (size_t)snprintf(pol + pw, pol_cap - pw, "{\"meta\": {\"version\": 1}, \"digests\": {");
+	pw += (size_t)snprintf(pol + pw, pol_cap - pw, POLICY_HEAD "\"digests\": {");
 	for (size_t i = 0; i < n; i++) {
 		char name[64], hex_col[41], hex_dig[65];
 		size_t name_len = (size_t)snprintf(name, sizeof(name), "/usr/lib/perf/lib%06zu.so", i);
@@ -1378,6 +1597,9 @@ int main(void)
 		cmocka_unit_test(test_list_longer_than_quote),
 		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_zero_template_hash_extends_ff),
+		cmocka_unit_test(test_ff_column_does_not_hide_an_entry),
+		cmocka_unit_test(test_relabelled_legacy_entry_is_not_hidden),
+		cmocka_unit_test(test_legacy_entry_after_ng_boot_aggregate),
 		cmocka_unit_test(test_pcr_column_other_than_10),
 		cmocka_unit_test(test_legacy_ima_template),
 		cmocka_unit_test(test_unparsable_lines_reported_and_not_extended),

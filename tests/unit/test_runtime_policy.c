@@ -100,7 +100,13 @@ static bool excluded(const struct runtime_policy *p, const char *path, size_t le
 	return r;
 }
 
-#define MINIMAL_HEAD "{\"meta\": {\"version\": 1}, "
+/* A policy with the keys Keylime's schema requires, open for more. A test
+ * that sends one of them again replaces it: of repeated keys the last wins,
+ * in json-c as in Python. */
+#define MINIMAL_HEAD                                                                     \
+	"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [], "               \
+	"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}, "
+#define IMA_WITH(extra) "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null, " extra "}"
 
 /* ---- the shared policies ---- */
 
@@ -441,11 +447,46 @@ static void test_refused_shapes(void **state)
 	assert_refused(MINIMAL_HEAD "\"excludes\": \"/tmp\"}", "not a list");
 	assert_refused(MINIMAL_HEAD "\"excludes\": [1]}", "non-string");
 	assert_refused(MINIMAL_HEAD "\"ima\": []}", "\"ima\" is not an object");
-	assert_refused(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": 1}}", "log_hash_alg");
-	assert_refused(MINIMAL_HEAD "\"ima\": {\"dm_policy\": {}}}", "not supported");
-	assert_refused(MINIMAL_HEAD "\"ima\": {\"ignored_keyrings\": \"*\"}}", "not a list");
-	assert_refused(MINIMAL_HEAD "\"ima\": {\"ignored_keyrings\": [1]}}", "non-string");
+	assert_refused(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": 1, \"dm_policy\": null}}",
+		       "log_hash_alg");
+	assert_refused(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": {}}}",
+		       "not supported");
+	assert_refused(MINIMAL_HEAD IMA_WITH("\"ignored_keyrings\": \"*\"") "}", "not a list");
+	assert_refused(MINIMAL_HEAD IMA_WITH("\"ignored_keyrings\": [1]") "}", "non-string");
 	assert_refused("{\"meta\": {\"version\": 1}, \"x\": \"\xff\"}", "not valid JSON"); /* UTF-8 */
+}
+
+/* Issue 12 item 5: the keys Keylime's schema requires and its verifier
+ * reads (upstream fails a request whose policy lacks them; teev used to
+ * fill in defaults). */
+static void test_required_keys(void **state)
+{
+	static const char *const ima = "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null}";
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "{\"meta\": {\"version\": 1}, \"excludes\": [], %s}", ima);
+	assert_refused(text, "runtime policy has no \"digests\"");
+	snprintf(text, sizeof(text), "{\"meta\": {\"version\": 1}, \"digests\": {}, %s}", ima);
+	assert_refused(text, "runtime policy has no \"excludes\"");
+	assert_refused("{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": []}",
+		       "runtime policy has no \"ima\"");
+	assert_refused(MINIMAL_HEAD "\"ima\": {\"dm_policy\": null}}",
+		       "runtime policy has no \"ima.log_hash_alg\"");
+	assert_refused(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": \"sha256\"}}",
+		       "runtime policy has no \"ima.dm_policy\"");
+	assert_refused(MINIMAL_HEAD "\"digests\": null}", "\"digests\" is not an object");
+	assert_refused(MINIMAL_HEAD "\"excludes\": null}", "\"excludes\" is not a list");
+	assert_refused(MINIMAL_HEAD "\"ima\": null}", "\"ima\" is not an object");
+	/* A DSSE payload is held to the same schema. */
+	/* The payload is {"meta": {"version": 1}}. */
+	assert_refused("{\"payload\": \"eyJtZXRhIjogeyJ2ZXJzaW9uIjogMX19\"}",
+		       "runtime policy has no \"digests\"");
+	/* What upstream's one-shot verifier reads with defaults stays optional. */
+	snprintf(text, sizeof(text),
+		 "{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [], "
+		 "\"ima\": {\"log_hash_alg\": \"sha1\", \"dm_policy\": null}}");
+	runtime_policy_free(must_parse(text));
 }
 
 static void test_defaults_and_unknown_keys(void **state)
@@ -454,11 +495,11 @@ static void test_defaults_and_unknown_keys(void **state)
 	const struct runtime_policy_info *info;
 
 	(void)state;
-	/* Missing "ima": log_hash_alg sha1; unknown top-level keys are fine. */
+	/* Unknown top-level keys are fine. */
 	p = must_parse(MINIMAL_HEAD "\"future\": {\"x\": 1}, \"release\": 7, \"verification-keys\": 5}");
 	info = runtime_policy_info(p);
 	assert_int_equal(info->log_hash_alg, TPM_ALG_SHA1);
-	assert_true(info->log_hash_alg_defaulted);
+	assert_false(info->log_hash_alg_defaulted);
 	assert_int_equal(info->n_digest_paths, 0);
 	assert_null(runtime_policy_lookup(p, RUNTIME_POLICY_DIGESTS, "/a", 2));
 	runtime_policy_free(p);
@@ -468,17 +509,14 @@ static void test_defaults_and_unknown_keys(void **state)
 	assert_false(runtime_policy_info(p)->log_hash_alg_defaulted);
 	runtime_policy_free(p);
 
-	p = must_parse(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": \"sm3_256\"}}");
+	p = must_parse(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": \"sm3_256\", \"dm_policy\": null}}");
 	assert_int_equal(runtime_policy_info(p)->log_hash_alg, TPM_ALG_SM3_256);
 	runtime_policy_free(p);
 
 	/* Unknown or upper-case names fall back to sha1, as upstream. */
-	p = must_parse(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": \"SHA256\"}}");
+	p = must_parse(MINIMAL_HEAD "\"ima\": {\"log_hash_alg\": \"SHA256\", \"dm_policy\": null}}");
 	assert_int_equal(runtime_policy_info(p)->log_hash_alg, TPM_ALG_SHA1);
 	assert_true(runtime_policy_info(p)->log_hash_alg_defaulted);
-	runtime_policy_free(p);
-
-	p = must_parse(MINIMAL_HEAD "\"digests\": null, \"excludes\": null, \"ima\": null}");
 	runtime_policy_free(p);
 }
 
@@ -569,6 +607,78 @@ static void test_invalid_excludes_ignored(void **state)
 	runtime_policy_free(p);
 }
 
+/* Issue 12 item 4d: an exclude that PCRE2 and Python's re read differently
+ * is refused when the policy is loaded, naming it; the common ground stays. */
+static void test_excludes_dialect(void **state)
+{
+	static const struct {
+		const char *exclude, *reason;
+	} refused[] = {
+		/* A POSIX class to PCRE2; "[:alph" and "]" to Python, so upstream
+		 * appraises /var/log/evil.log while PCRE2 would exclude it. */
+		{"/var/log/[[:alpha:]]+\\\\.log", "POSIX class"},
+		/* Compiles in PCRE2, an error to Python: upstream then ignores
+		 * every exclude. */
+		{"\\\\Q/opt\\\\E.*", "\\Q...\\E"},
+		{"/tmp/\\\\K.*", "\\K"},
+		{"(*UTF)/tmp/.*", "(*...)"},
+		{"/tmp/.*+", "possessive"},
+		{"/tmp/(?>a+)", "atomic"},
+		{"(?<n>/tmp)/.*", "(?<name>"},
+		{"/a/(?1)", "(?1"},
+		{"(?i)/tmp/.*", "(?i)"},
+		{"(?i:/tmp/.*)", "(?i)"},
+		{"(?m)/tmp", "must open a group"},
+		{"/tmp/\\\\s", "\\s"},
+		{"/tmp/\\\\v", "\\v"},
+		{"/tmp/\\\\h", "\\h"},
+		{"/tmp/\\\\R", "\\R"},
+		{"/tmp/\\\\X", "\\X"},
+		{"/tmp/\\\\x{41}", "\\x"},
+		{"/tmp/\\\\u0041", "\\u"},
+		{"/tmp/a{,3}", "{,n}"},
+		{"/tmp/a{70000}", "65535"},
+		{"(a)\\\\1", "backreferences"},
+		{"(?<=/a|/bc)x", "lookbehind"},
+		{"?", "(?)"}, /* joined, "(?)" is a PCRE2 group, an error to Python */
+	};
+	static const char *const kept[] = {
+		"/proc/.*", "/sys/.*", "/tmp/.*", "boot_aggregate", ".*\\\\.pyc$",
+		"/usr/lib/python3\\\\.[0-9]+/.*", "/var/(lib|log)/.*", "/etc/(?:mtab|ld\\\\.so\\\\.cache)$",
+		"/dev/shm/[^/]+", "/run/user/\\\\d+/.*", "(?s:.*)", "/a[]b]", "(?P<n>x)y",
+		"(?<=/x)y", "a{2,3}?", "\\\\x41\\\\.\\\\0", "[\\\\w.-]+", "a{ 2}",
+	};
+	char text[1024], err[400];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct runtime_policy *p;
+		char expect[160];
+
+		snprintf(text, sizeof(text), MINIMAL_HEAD "\"excludes\": [\"/ok/.*\", \"%s\"]}",
+			 refused[i].exclude);
+		err[0] = 0;
+		p = parse_text(text, err, sizeof(err));
+		if (p) {
+			runtime_policy_free(p);
+			fail_msg("accepted exclude %s", refused[i].exclude);
+		}
+		snprintf(expect, sizeof(expect), "\"excludes\"[1] \"");
+		if (!strstr(err, expect) || !strstr(err, "PCRE2 and Python's re") ||
+		    !strstr(err, refused[i].reason))
+			fail_msg("exclude %s: reason \"%s\" lacks [1] or \"%s\"", refused[i].exclude,
+				 err, refused[i].reason);
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		struct runtime_policy *p;
+
+		snprintf(text, sizeof(text), MINIMAL_HEAD "\"excludes\": [\"%s\"]}", kept[i]);
+		p = must_parse(text);
+		assert_false(runtime_policy_info(p)->excludes_ignored);
+		runtime_policy_free(p);
+	}
+}
+
 /* A pathological regex against a long path hits the match limit: not excluded. */
 static void test_excludes_backtracking_bounded(void **state)
 {
@@ -588,7 +698,7 @@ static void test_excludes_backtracking_bounded(void **state)
 static void test_ignored_keyrings(void **state)
 {
 	struct runtime_policy *p =
-		must_parse(MINIMAL_HEAD "\"ima\": {\"ignored_keyrings\": [\".ima\", \"_evm\"]}}");
+		must_parse(MINIMAL_HEAD IMA_WITH("\"ignored_keyrings\": [\".ima\", \"_evm\"]") "}");
 
 	(void)state;
 	assert_true(runtime_policy_keyring_ignored(p, ".ima", 4));
@@ -597,7 +707,7 @@ static void test_ignored_keyrings(void **state)
 	assert_false(runtime_policy_keyring_ignored(p, ".builtin_trusted_keys", 21));
 	runtime_policy_free(p);
 
-	p = must_parse(MINIMAL_HEAD "\"ima\": {\"ignored_keyrings\": [\"*\"]}}");
+	p = must_parse(MINIMAL_HEAD IMA_WITH("\"ignored_keyrings\": [\"*\"]") "}");
 	assert_true(runtime_policy_keyring_ignored(p, ".anything", 9));
 	runtime_policy_free(p);
 	assert_false(runtime_policy_keyring_ignored(NULL, ".ima", 4));
@@ -651,7 +761,7 @@ static void test_large_policy_parses_fast(void **state)
 static void test_oversized_name_refused(void **state)
 {
 	size_t n = RUNTIME_POLICY_MAX_NAME + 1;
-	char *text = malloc(n + 64), err[256] = "";
+	char *text = malloc(n + sizeof(MINIMAL_HEAD) + 64), err[256] = "";
 	size_t len = (size_t)sprintf(text, MINIMAL_HEAD "\"digests\": {\"");
 
 	(void)state;
@@ -677,10 +787,12 @@ int main(void)
 		cmocka_unit_test(test_dsse_rsa_key_and_key_sets),
 		cmocka_unit_test(test_signing_keys_refused),
 		cmocka_unit_test(test_refused_shapes),
+		cmocka_unit_test(test_required_keys),
 		cmocka_unit_test(test_defaults_and_unknown_keys),
 		cmocka_unit_test(test_digest_string_matching),
 		cmocka_unit_test(test_excludes_match_at_start_only),
 		cmocka_unit_test(test_invalid_excludes_ignored),
+		cmocka_unit_test(test_excludes_dialect),
 		cmocka_unit_test(test_excludes_backtracking_bounded),
 		cmocka_unit_test(test_ignored_keyrings),
 		cmocka_unit_test(test_large_policy_parses_fast),

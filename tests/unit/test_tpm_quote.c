@@ -38,6 +38,7 @@
 #include "verifier/tpm_objects.h"
 #include "verifier/tpm_quote.h"
 #include "tests/support/test_cleanup.h"
+#include "tests/support/tpm_forge.h"
 
 #define QV "qoute_validation.quote_validation"
 #define IQ "qoute_validation.invalid_quote"
@@ -1069,25 +1070,30 @@ static void test_forged_selection_lies(void **state)
 	r = verify_forged(&fp, forge(&fp), "sha256");
 	expect_failure(&r, QV, "differs from the signed selection");
 
-	/* Five banks signed, or five in the blob. */
+	/* Five banks signed and one in the blob, or the reverse (several
+	 * banks are fine when both say the same: test_multi_bank_quotes). */
 	fp = base;
 	fp.sel_count = 5;
 	r = verify_forged(&fp, forge(&fp), "sha256");
-	expect_failure(&r, QV, "the quote selects 5 PCR banks");
+	expect_failure(&r, QV, "the PCR blob selects 1 PCR banks, the quote 5");
 	fp = base;
 	fp.blob_count = 5;
 	r = verify_forged(&fp, forge(&fp), "sha256");
-	expect_failure(&r, QV, "the PCR blob selects 5 PCR banks");
+	expect_failure(&r, QV, "the PCR blob selects 5 PCR banks, the quote 1");
 	fp = base;
 	fp.sel_count = 2;
 	r = verify_forged(&fp, forge(&fp), "sha256");
-	expect_failure(&r, QV, "exactly one");
+	expect_failure(&r, QV, "the PCR blob selects 1 PCR banks, the quote 2");
 
 	/* The signed bank, or the blob's, is not the signature's hash. */
 	fp = base;
 	fp.sel_bank = TPM_ALG_SHA1;
+	fp.blob_bank = TPM_ALG_SHA1; /* the blob agrees with the signed selection */
 	r = verify_forged(&fp, forge(&fp), "sha256");
-	expect_failure(&r, QV, "bank sha1");
+	expect_failure(&r, QV, "the quote selects PCRs of bank sha1 but is signed with sha256");
+	fp.blob_bank = 0; /* and when it does not */
+	r = verify_forged(&fp, forge(&fp), "sha256");
+	expect_failure(&r, QV, "the PCR blob holds bank sha256 where the quote selects sha1");
 	fp = base;
 	fp.blob_bank = TPM_ALG_SHA384;
 	r = verify_forged(&fp, forge(&fp), "sha256");
@@ -1141,6 +1147,162 @@ static void test_forged_selection_lies(void **state)
 	q->blob[132] = 2; /* two lists, one present */
 	r = verify_forged(&base, q, "sha256");
 	expect_failure(&r, QV, "invalid PCR blob");
+}
+
+/* ---- quotes over several banks (issue 12 item 7) ---- */
+
+/* An honest quote over the banks of f (tests/support/tpm_forge), every
+ * value distinct: bank b, PCR i holds 17b + i + 1, 17b + i + 2, ... */
+static struct tpm_forged *forge_banks(struct tpm_forge *f)
+{
+	struct tpm_forged *q = owned_malloc(sizeof(*q));
+
+	f->nonce = NONCE;
+	for (size_t b = 0; b < f->n_banks; b++)
+		for (int i = 0; i < TPM_PCR_COUNT; i++)
+			for (int k = 0; k < 64; k++)
+				f->banks[b].pcr[i][k] = (uint8_t)(17 * b + i + 1 + k);
+	assert_int_equal(tpm_forge_quote(f, q), 0);
+	return q;
+}
+
+static struct run verify_banks(const struct tpm_forge *f, const struct tpm_forged *q,
+			       const char *hash_alg)
+{
+	char *quote = tpm_forge_quote_string(q);
+
+	assert_non_null(quote);
+	defer(free, quote);
+	return verify_str(quote, NONCE, hash_alg, ak_tpm2b_b64(f->key, false));
+}
+
+/* The judged values are those of the bank named by hash_alg. */
+static void expect_bank(const struct run *r, const struct tpm_forge *f, size_t b)
+{
+	const struct tpm_forge_bank *bank = &f->banks[b];
+
+	expect_ok(r);
+	assert_int_equal(r->pcrs->bank, bank->alg);
+	assert_int_equal(r->pcrs->digest_size, tpm_hash_size(bank->alg));
+	assert_int_equal(r->pcrs->quoted, bank->mask);
+	for (int i = 0; i < TPM_PCR_COUNT; i++)
+		if (bank->mask & (1u << i))
+			assert_memory_equal(r->pcrs->value[i], bank->pcr[i], tpm_hash_size(bank->alg));
+}
+
+static void test_multi_bank_quotes(void **state)
+{
+	EVP_PKEY *key = read_private_key("golden/keys/ak-rsa2048-private.pem");
+	struct tpm_forge *base = owned_malloc(sizeof(*base)), *f = owned_malloc(sizeof(*f));
+	struct tpm_forged *q;
+	struct run r;
+	(void)state;
+
+	memset(base, 0, sizeof(*base));
+	base->key = key;
+	base->hash = TPM_ALG_SHA256;
+	base->n_banks = 2;
+	base->banks[0].alg = TPM_ALG_SHA1;
+	base->banks[0].mask = MASK_15_22;
+	base->banks[1].alg = TPM_ALG_SHA256;
+	base->banks[1].mask = MASK_15_22;
+
+	/* sha1 and sha256 over the same PCRs, as TPMs produce: signed with
+	 * sha256, judged on sha256; signed with sha1, judged on sha1. */
+	*f = *base;
+	q = forge_banks(f);
+	r = verify_banks(f, q, "sha256");
+	expect_bank(&r, f, 1);
+	f->hash = TPM_ALG_SHA1;
+	q = forge_banks(f);
+	r = verify_banks(f, q, "sha1");
+	expect_bank(&r, f, 0);
+
+	/* Three banks, different PCRs each, the judged one in the middle. */
+	*f = *base;
+	f->n_banks = 3;
+	f->banks[2].alg = TPM_ALG_SHA512;
+	f->banks[0].mask = 1u << 0;
+	f->banks[1].mask = (1u << 7) | (1u << 10) | (1u << 23);
+	f->banks[2].mask = 0xffff;
+	q = forge_banks(f);
+	r = verify_banks(f, q, "sha256");
+	expect_bank(&r, f, 1);
+
+	/* A value of the bank not judged is still signed: changing it fails. */
+	*f = *base;
+	q = forge_banks(f);
+	q->blob[136 + 4 + 2] ^= 1; /* the first (sha1) value */
+	r = verify_banks(f, q, "sha256");
+	expect_failure(&r, QV, "The digest used for quoting is different");
+	f->skip_digest_bank = 1;
+	r = verify_banks(f, forge_banks(f), "sha256");
+	expect_failure(&r, QV, "The digest used for quoting is different");
+
+	/* The blob's banks or selections must be the signed ones. */
+	*f = *base;
+	f->blob_banks[0] = TPM_ALG_SHA256;
+	f->blob_banks[1] = TPM_ALG_SHA1;
+	r = verify_banks(f, forge_banks(f), "sha256");
+	expect_failure(&r, QV, "the PCR blob holds bank sha256 where the quote selects sha1");
+	*f = *base;
+	f->blob_mask_set = true;
+	f->blob_mask1 = (1u << 14) | (1u << 22);
+	r = verify_banks(f, forge_banks(f), "sha256");
+	expect_failure(&r, QV, "the PCR selection of bank sha256 in the PCR blob");
+
+	/* One bank twice is ambiguous; a bank other than the signature's
+	 * alone cannot be judged. */
+	*f = *base;
+	f->banks[0].alg = TPM_ALG_SHA256;
+	r = verify_banks(f, forge_banks(f), "sha256");
+	expect_failure(&r, QV, "selects bank sha256 twice");
+	*f = *base;
+	f->banks[1].alg = TPM_ALG_SHA384;
+	r = verify_banks(f, forge_banks(f), "sha256");
+	expect_failure(&r, QV, "but is signed with sha256");
+	/* hash_alg names the signature's hash, which decides the bank. */
+	*f = *base;
+	r = verify_banks(f, forge_banks(f), "sha1");
+	expect_failure(&r, QV, "Quote was expected to use sha1 but used sha256");
+}
+
+/* Where teev is stricter than upstream on input it could read (README's
+ * compatibility table, issue 12 item 9): lenient base64 and trailing
+ * bytes after the TPMT_SIGNATURE are refused. */
+static void test_stricter_than_upstream(void **state)
+{
+	struct forge fp = {
+		.key = read_private_key("golden/keys/ak-rsa2048-private.pem"),
+		.sig_alg = TPM_ALG_RSASSA,
+		.hash = TPM_ALG_SHA256,
+		.mask = MASK_15_22,
+		.extra = "",
+	};
+	struct forged *q = forge(&fp);
+	const char *ak = ak_tpm2b_b64(fp.key, false), *good = forged_quote(q);
+	char *spaced = owned_malloc(strlen(good) + 2);
+	struct run r;
+	(void)state;
+
+	/* An empty qualifying data: Python's b64decode("=") is b"", so
+	 * upstream takes "=" as that nonce; strict base64 does not. */
+	r = verify_str(good, "", "sha256", ak);
+	expect_ok(&r);
+	r = verify_str(good, "=", "sha256", ak);
+	expect_failure(&r, QV, "The nonce from the attestation differs from the expected nonce");
+
+	/* A space inside the base64 of the TPMS_ATTEST: dropped upstream. */
+	memcpy(spaced, good, 9);
+	spaced[9] = ' ';
+	strcpy(spaced + 10, good + 9);
+	r = verify_str(spaced, "", "sha256", ak);
+	expect_failure(&r, IQ, "the TPMS_ATTEST part of the quote is not valid base64");
+
+	/* One byte after the TPMT_SIGNATURE: ignored upstream. */
+	q->sig[q->sig_len++] = 0;
+	r = verify_str(forged_quote(q), "", "sha256", ak);
+	expect_failure(&r, QV, "invalid signature blob");
 }
 
 /* All 24 PCRs (three TPML_DIGEST lists) and none at all. */
@@ -1395,6 +1557,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_forged_all_curves, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_rsapss_refused, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_selection_lies, run_cleanups),
+		cmocka_unit_test_teardown(test_multi_bank_quotes, run_cleanups),
+		cmocka_unit_test_teardown(test_stricter_than_upstream, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_selection_sizes, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_nonce_forms, run_cleanups),
 		cmocka_unit_test_teardown(test_hash_alg_and_quote_string, run_cleanups),
