@@ -40,6 +40,7 @@ static const struct option_def options[] = {
 	UINT_OPT(connection_timeout, 1, 3600),
 	UINT_OPT(max_connections, 1, 100000),
 	UINT_OPT(per_ip_connection_limit, 0, 100000),
+	UINT_OPT(tls_handshake_timeout, 0, 3600),
 	STR_OPT(database),
 	STR_OPT(amd_root_dir),
 	STR_OPT(vcek_offline_dir),
@@ -81,7 +82,8 @@ void config_defaults(struct teev_config *c)
 	c->threads = 0;
 	c->connection_timeout = 30;
 	c->max_connections = 1024;
-	c->per_ip_connection_limit = 0;
+	c->per_ip_connection_limit = 128;
+	c->tls_handshake_timeout = 10;
 	snprintf(c->database, sizeof(c->database), "var/teev.db");
 	c->vek_cache_slots = 4096;
 	snprintf(c->policy_admins, sizeof(c->policy_admins), "default");

@@ -25,6 +25,7 @@ struct teev_config {
 	unsigned connection_timeout;
 	unsigned max_connections;
 	unsigned per_ip_connection_limit;
+	unsigned tls_handshake_timeout;
 	char database[CONFIG_PATH_MAX];
 	char amd_root_dir[CONFIG_PATH_MAX];
 	char vcek_offline_dir[CONFIG_PATH_MAX];

@@ -28,6 +28,9 @@
 /* TLS 1.3 and 1.2 only; GnuTLS's NORMAL set otherwise. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define PEM_FILE_MAX ((size_t)1024 * 1024)
+/* Room above max_connections in each MHD worker's own limit, which must
+ * never be reached (acceptor.h says why). */
+#define MHD_LIMIT_SLACK 64u
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -197,17 +200,38 @@ static void check_client_certificate(struct MHD_Connection *connection,
 	peer_fingerprint(info->tls_session, cs->fingerprint);
 }
 
+static int connection_fd(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return info ? info->connect_fd : -1;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
-	(void)connection;
+	struct http_server *server = cls;
+
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(struct connection_state));
 	} else {
 		free(*socket_context);
 		*socket_context = NULL;
+		/* Before MHD closes the socket: its place is free again. */
+		acceptor_connection_closed(server->acceptor, connection_fd(connection));
 	}
+}
+
+/* The request line arrived, so the TLS handshake is done: the acceptor's
+ * handshake deadline no longer applies to this connection. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+	struct http_server *server = cls;
+
+	(void)uri;
+	acceptor_connection_active(server->acceptor, connection_fd(connection));
+	return NULL; /* on_request's first call still sees no request state */
 }
 
 static void release_envelope(void *envelope)
@@ -548,9 +572,11 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout,
-		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		/* Per worker: all of max_connections and more. The acceptor
+		 * enforces the limits (acceptor.h); MHD's must never refuse. */
+		MHD_OPTION_CONNECTION_LIMIT, (c->max_connections + MHD_LIMIT_SLACK) * threads,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_END);
@@ -559,6 +585,13 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 			 c->ip, port, c->tls_dir);
 		goto fail;
 	}
+	struct acceptor_limits limits = {
+		.max_connections = c->max_connections,
+		.per_ip = c->per_ip_connection_limit,
+		.handshake_seconds = c->tls_handshake_timeout,
+		.metrics = app->metrics,
+	};
+	acceptor_set_limits(s->acceptor, &limits);
 	if (acceptor_run(s->acceptor, s->daemon)) {
 		snprintf(err, err_len, "cannot start the thread that accepts connections");
 		goto fail;
@@ -599,9 +632,12 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	acceptor_free(s->acceptor);
+	/* The daemon tells the acceptor of every connection it closes, so the
+	 * acceptor outlives it. */
+	acceptor_stop(s->acceptor);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	acceptor_free(s->acceptor);
 	/* The key is secret: wipe it before giving the memory back. */
 	if (s->key_pem)
 		explicit_bzero(s->key_pem, strlen(s->key_pem));

@@ -21,6 +21,17 @@ void metrics_request(struct metrics *m, const char *route, int status, double se
 void metrics_verdict(struct metrics *m, const char *type, const char *result,
 		     const struct failures *f);
 
+/* Events of the listener that protect the server, counted without a lock. */
+enum metrics_event {
+	METRICS_CONN_REFUSED_MAX,       /* max_connections reached at accept */
+	METRICS_CONN_REFUSED_PER_IP,    /* per_ip_connection_limit reached at accept */
+	METRICS_CONN_HANDSHAKE_TIMEOUT, /* closed by tls_handshake_timeout */
+	METRICS_CONN_ADMITTED,          /* handed to MHD */
+	METRICS_CONN_CLOSED,            /* an admitted connection closed */
+	METRICS_EVENT_COUNT,
+};
+void metrics_event(struct metrics *m, enum metrics_event e);
+
 /* The label for a request path: "/v2.5/teepolicies/x" -> "/teepolicies". */
 void metrics_route_label(const char *path, char *out, size_t cap);
 

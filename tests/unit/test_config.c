@@ -126,7 +126,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c.threads, 0);
 	assert_int_equal(c.connection_timeout, 30);
 	assert_int_equal(c.max_connections, 1024);
-	assert_int_equal(c.per_ip_connection_limit, 0);
+	/* Issue 12: a sane per-address limit and a handshake deadline by default. */
+	assert_int_equal(c.per_ip_connection_limit, 128);
+	assert_int_equal(c.tls_handshake_timeout, 10);
 	assert_string_equal(c.database, "var/teev.db");
 	assert_string_equal(c.amd_root_dir, "");
 	assert_string_equal(c.vcek_offline_dir, "");
