@@ -271,7 +271,7 @@ static void *accept_loop(void *arg)
 			continue;
 		/* The listening socket is non-blocking: take what is waiting. */
 		for (;;) {
-			struct sockaddr_storage peer;
+			struct sockaddr_storage peer = {0};
 			socklen_t peer_len = sizeof(peer);
 			int fd = accept4(a->fd, (struct sockaddr *)&peer, &peer_len,
 					 SOCK_NONBLOCK | SOCK_CLOEXEC);
