@@ -293,6 +293,12 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	counter(&t, "teev_verification_log_lost_total",
 		"Verdicts given up: not storable, or storage still failing at shutdown.", g->log_lost);
 	gauge(&t, "teev_verification_log_queue_depth", "Verdicts waiting to be written.", g->log_queued);
+	put(&t, "# HELP teev_connections_refused_total Connections closed at accept, by the limit "
+		"reached.\n# TYPE teev_connections_refused_total counter\n"
+		"teev_connections_refused_total{reason=\"max_connections\"} %llu\n"
+		"teev_connections_refused_total{reason=\"per_ip_connection_limit\"} %llu\n",
+	    (unsigned long long)event_count(m, METRICS_CONN_REFUSED_MAX),
+	    (unsigned long long)event_count(m, METRICS_CONN_REFUSED_PER_IP));
 	/* Closed first: every connection is admitted before it closes, so the
 	 * difference cannot go below zero. */
 	closed = event_count(m, METRICS_CONN_CLOSED);
@@ -301,16 +307,20 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 		admitted);
 	gauge(&t, "teev_connections_open", "Connections open on the API port now.",
 	      admitted - closed);
-	put(&t, "# HELP teev_connections_refused_total Connections closed at accept, by the limit "
-		"reached.\n# TYPE teev_connections_refused_total counter\n"
-		"teev_connections_refused_total{reason=\"max_connections\"} %llu\n"
-		"teev_connections_refused_total{reason=\"per_ip_connection_limit\"} %llu\n",
-	    (unsigned long long)event_count(m, METRICS_CONN_REFUSED_MAX),
-	    (unsigned long long)event_count(m, METRICS_CONN_REFUSED_PER_IP));
 	counter(&t, "teev_handshake_timeouts_total",
 		"Connections closed for not finishing the TLS handshake and first request line in "
 		"tls_handshake_timeout.",
 		event_count(m, METRICS_CONN_HANDSHAKE_TIMEOUT));
+	counter(&t, "teev_body_memory_refusals_total",
+		"Requests answered 503 because their body would exceed max_body_memory.",
+		event_count(m, METRICS_BODY_MEMORY_REFUSED));
+	gauge(&t, "teev_body_memory_bytes", "Bytes reserved for request bodies now.",
+	      g->body_memory_bytes);
+	counter(&t, "teev_anonymous_refusals_total",
+		"Anonymous requests answered 503 because anonymous_max_requests were in flight.",
+		event_count(m, METRICS_ANONYMOUS_REFUSED));
+	gauge(&t, "teev_anonymous_requests_in_flight", "Anonymous requests being served now.",
+	      g->anonymous_in_flight);
 	counter(&t, "teev_policy_compilations_total",
 		"Stored policies compiled (again after each policy change).", g->policy_compilations);
 	if (t.failed) {
