@@ -56,7 +56,8 @@ struct connection_state {
 	/* The URL of the request being read decoded to a NUL byte (%00): set
 	 * by unescape_url, taken by the request's first call. */
 	bool url_nul;
-	int refusal_code; /* 0 when the client certificate verified */
+	bool no_certificate; /* the client presented none (may be anonymous) */
+	int refusal_code;    /* 0 when the client certificate verified */
 	char refusal[160];
 	char client[256];
 	char fingerprint[65]; /* SHA-256 of the client certificate's DER, hex */
@@ -189,6 +190,7 @@ static void check_client_certificate(struct MHD_Connection *connection,
 	if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND ||
 	    gnutls_certificate_get_peers(info->tls_session, NULL) == NULL) {
 		cs->refusal_code = 401;
+		cs->no_certificate = true;
 		snprintf(cs->refusal, sizeof(cs->refusal),
 			 "a client certificate is required (mTLS)");
 		return;
@@ -553,7 +555,7 @@ static bool admit_request(struct http_server *server, struct MHD_Connection *con
 		check_client_certificate(connection, cs);
 	if (cs->refusal_code) {
 		/* Only a missing certificate may be anonymous; a bad one never is. */
-		if (cs->refusal_code != 401 || strcmp(config->evidence_client_auth, "optional") != 0 ||
+		if (!cs->no_certificate || strcmp(config->evidence_client_auth, "optional") != 0 ||
 		    !route_anonymous_allowed(req->method, url)) {
 			log_info("refused %s %s: %s", req->method, url, cs->refusal);
 			refuse_client(url, cs, reply);
