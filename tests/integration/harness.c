@@ -21,6 +21,17 @@
 
 #define START_TIMEOUT_MS 10000
 
+double harness_slowdown(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 10.0;
+#endif
+	/* make valgrind runs the server under memcheck and sets this. */
+	if (getenv("VALGRIND_LOGS"))
+		return 30.0;
+	return 1.0;
+}
+
 const char *harness_env(const char *name, const char *fallback)
 {
 	const char *v = getenv(name);

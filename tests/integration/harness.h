@@ -76,6 +76,11 @@ int harness_request_ex(const struct teev_server *s, const struct client_identity
 		       const struct request_options *options, struct http_result *out);
 void http_result_free(struct http_result *r);
 
+/* How much slower than a plain build the server runs: 10 in AddressSanitizer
+ * builds, 30 under `make valgrind`, else 1. Tests scale upper bounds of
+ * time with it; memory figures are not comparable there at all. */
+double harness_slowdown(void);
+
 /* Helpers for tests. */
 const char *harness_env(const char *name, const char *fallback);
 char *harness_read_file(const char *path, size_t *len); /* malloc'd, NUL-terminated */

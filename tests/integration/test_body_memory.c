@@ -289,11 +289,13 @@ static void test_concurrent_maximum_uploads(void **state)
 	assert_int_equal(passed, UPLOADERS);
 	/* The budget was reached (24 x 8 MiB do not fit in 32 MiB) ... */
 	assert_true(refused > 0);
-	/* ... and held: the peak grew by at most the budget and the allowance. */
-	if (hwm_after - rss_before > BODY_MEMORY + ALLOWANCE)
+	/* ... and held: the peak grew by at most the budget and the allowance.
+	 * (Not under AddressSanitizer, whose quarantine keeps freed memory, or
+	 * valgrind: their resident sizes say nothing about the server's.) */
+	if (harness_slowdown() == 1.0 && hwm_after - rss_before > BODY_MEMORY + ALLOWANCE)
 		fail_msg("peak RSS grew by %lld MiB", (hwm_after - rss_before) / MIB);
 	assert_true(small_answered > 0);
-	if (small_worst > 10.0)
+	if (small_worst > 10.0 * harness_slowdown())
 		fail_msg("a small request waited %.2f s", small_worst);
 	/* Refusals are counted, and nothing is held once all is answered. */
 	assert_int_equal(harness_ops_get(s->ops_port, "/metrics", &text), 200);
