@@ -8,8 +8,10 @@ set -eu
 
 build_packages="gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev
 libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev openssl"
+# python3 and its packages run upstream Keylime's keylime_oneshot_attestation
+# against teev (tests/integration/test_anonymous_clients.c).
 test_packages="libcmocka-dev curl ca-certificates swtpm swtpm-tools tpm2-tools prometheus clang libclang-rt-14-dev jq
-valgrind cppcheck clang-tidy"
+valgrind cppcheck clang-tidy python3 python3-requests python3-packaging python3-cryptography python3-yaml"
 
 case "${1:-build}" in
 build) wanted="$build_packages" ;;

@@ -25,6 +25,11 @@ struct app {
 	struct metrics *metrics;        /* NULL: not counted */
 	struct verification_log *log;   /* NULL: verification log off */
 	struct kds_client *kds;         /* for metrics; NULL when offline */
+	/* Bytes reserved for request bodies (max_body_memory) and anonymous
+	 * requests in flight (anonymous_max_requests): process-wide, so that
+	 * the second listener of a TLS reload shares them. Atomic. */
+	unsigned long long body_bytes;
+	unsigned anonymous_requests;
 	/* 1 while serving; 0 once shutdown began (readyz answers 503). Written
 	 * by the main thread, read by others: an int accessed atomically. */
 	int ready;

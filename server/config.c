@@ -40,6 +40,14 @@ static const struct option_def options[] = {
 	UINT_OPT(connection_timeout, 1, 3600),
 	UINT_OPT(max_connections, 1, 100000),
 	UINT_OPT(per_ip_connection_limit, 0, 100000),
+	UINT_OPT(tls_handshake_timeout, 0, 3600),
+	{"max_body_memory", OPT_SIZE, offsetof(struct teev_config, max_body_memory),
+	 sizeof(unsigned long long), 1024ull * 1024, 1ull << 40},
+	STR_OPT(evidence_client_auth),
+	{"anonymous_max_upload_size", OPT_SIZE,
+	 offsetof(struct teev_config, anonymous_max_upload_size), sizeof(unsigned long long), 1024,
+	 1ull << 32},
+	UINT_OPT(anonymous_max_requests, 1, 100000),
 	STR_OPT(database),
 	STR_OPT(amd_root_dir),
 	STR_OPT(vcek_offline_dir),
@@ -81,7 +89,12 @@ void config_defaults(struct teev_config *c)
 	c->threads = 0;
 	c->connection_timeout = 30;
 	c->max_connections = 1024;
-	c->per_ip_connection_limit = 0;
+	c->per_ip_connection_limit = 128;
+	c->tls_handshake_timeout = 10;
+	c->max_body_memory = 256ull * 1024 * 1024;
+	snprintf(c->evidence_client_auth, sizeof(c->evidence_client_auth), "required");
+	c->anonymous_max_upload_size = 8ull * 1024 * 1024;
+	c->anonymous_max_requests = 2;
 	snprintf(c->database, sizeof(c->database), "var/teev.db");
 	c->vek_cache_slots = 4096;
 	snprintf(c->policy_admins, sizeof(c->policy_admins), "default");

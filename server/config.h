@@ -25,6 +25,11 @@ struct teev_config {
 	unsigned connection_timeout;
 	unsigned max_connections;
 	unsigned per_ip_connection_limit;
+	unsigned tls_handshake_timeout;
+	unsigned long long max_body_memory;
+	char evidence_client_auth[16];
+	unsigned long long anonymous_max_upload_size;
+	unsigned anonymous_max_requests;
 	char database[CONFIG_PATH_MAX];
 	char amd_root_dir[CONFIG_PATH_MAX];
 	char vcek_offline_dir[CONFIG_PATH_MAX];

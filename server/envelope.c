@@ -57,15 +57,36 @@ struct json_object *envelope_error(int code, const char *message)
 	return envelope_new(code, http_reason(code), results);
 }
 
+struct json_object *envelope_failure(int code, const char *status, const char *failure_type,
+				     const char *message)
+{
+	struct json_object *results = json_object_new_object();
+	struct json_object *failures = json_object_new_array();
+	struct json_object *failure = json_object_new_object();
+	struct json_object *context = json_object_new_object();
+
+	json_object_object_add(context, "message", json_object_new_string(message));
+	json_object_object_add(failure, "type", json_object_new_string(failure_type));
+	json_object_object_add(failure, "context", context);
+	json_object_array_add(failures, failure);
+	/* Keylime's key order: valid, claims, failures. */
+	json_object_object_add(results, "valid", json_object_new_boolean(0));
+	json_object_object_add(results, "claims", json_object_new_object());
+	json_object_object_add(results, "failures", failures);
+	return envelope_new(code, status ? status : http_reason(code), results);
+}
+
 struct json_object *envelope_from_verdict(const struct verdict *v, int *http_code)
 {
 	struct json_object *results;
 
 	if (v->status == VERDICT_INTERNAL) {
-		/* Trustee matches this status text literally. */
+		/* Trustee matches this status text literally; the results keep
+		 * the shape of every other answer of the route. */
 		*http_code = 500;
-		return envelope_new(500, "Internal Server Error: Failed to process attestation data",
-				    NULL);
+		return envelope_failure(500, "Internal Server Error: Failed to process attestation data",
+					"default.internal_error",
+					"the server could not process this evidence (see its log)");
 	}
 	*http_code = v->status == VERDICT_BAD_INPUT ? 400 : 200;
 	/* Keylime's key order: valid, claims, failures. Claims only on success. */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,11 @@
 /* TLS 1.3 and 1.2 only; GnuTLS's NORMAL set otherwise. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define PEM_FILE_MAX ((size_t)1024 * 1024)
+/* Room above max_connections in each MHD worker's own limit, which must
+ * never be reached (acceptor.h says why). */
+#define MHD_LIMIT_SLACK 64u
+/* Retry-After (seconds) of a 503 for load (memory, anonymous requests). */
+#define RETRY_AFTER_BUSY 2
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -47,18 +53,30 @@ struct http_server {
 /* Per TCP connection: the client-certificate verdict, computed once. */
 struct connection_state {
 	bool checked;
-	int refusal_code; /* 0 when the client certificate verified */
+	/* The URL of the request being read decoded to a NUL byte (%00): set
+	 * by unescape_url, taken by the request's first call. */
+	bool url_nul;
+	bool no_certificate; /* the client presented none (may be anonymous) */
+	int refusal_code;    /* 0 when the client certificate verified */
 	char refusal[160];
 	char client[256];
 	char fingerprint[65]; /* SHA-256 of the client certificate's DER, hex */
 };
+
+/* Why a request is refused for load (503), if it is. */
+enum busy { NOT_BUSY, BUSY_BODY_MEMORY, BUSY_ANONYMOUS };
 
 /* Per HTTP request: the body collected so far. */
 struct request_state {
 	char *body;
 	size_t len, cap;
 	size_t announced; /* Content-Length (at most max_upload_size), 0 if none */
+	size_t limit;     /* max_upload_size, or anonymous_max_upload_size */
+	size_t reserved;  /* bytes of max_body_memory held for this body */
 	bool too_large;
+	enum busy busy;   /* refused for load: answered 503 (after the body, unless early) */
+	bool anonymous;   /* no client certificate (evidence_client_auth = optional) */
+	bool anonymous_slot; /* counts in app->anonymous_requests */
 	bool answered; /* a response was queued before the body */
 	struct timespec started;
 	unsigned long long id;
@@ -172,6 +190,7 @@ static void check_client_certificate(struct MHD_Connection *connection,
 	if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND ||
 	    gnutls_certificate_get_peers(info->tls_session, NULL) == NULL) {
 		cs->refusal_code = 401;
+		cs->no_certificate = true;
 		snprintf(cs->refusal, sizeof(cs->refusal),
 			 "a client certificate is required (mTLS)");
 		return;
@@ -197,17 +216,62 @@ static void check_client_certificate(struct MHD_Connection *connection,
 	peer_fingerprint(info->tls_session, cs->fingerprint);
 }
 
+static int connection_fd(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return info ? info->connect_fd : -1;
+}
+
+static struct connection_state *connection_state_of(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
-	(void)connection;
+	struct http_server *server = cls;
+
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(struct connection_state));
 	} else {
 		free(*socket_context);
 		*socket_context = NULL;
+		/* Before MHD closes the socket: its place is free again. */
+		acceptor_connection_closed(server->acceptor, connection_fd(connection));
 	}
+}
+
+/* The request line arrived, so the TLS handshake is done: the acceptor's
+ * handshake deadline no longer applies to this connection. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+	struct http_server *server = cls;
+
+	(void)uri;
+	acceptor_connection_active(server->acceptor, connection_fd(connection));
+	return NULL; /* on_request's first call still sees no request state */
+}
+
+/* MHD's own decoding of the path and query, noting a %00: the path MHD
+ * hands on ends at the NUL, so "name%00x" would act on "name". The
+ * request's first call refuses it. */
+static size_t unescape_url(void *cls, struct MHD_Connection *connection, char *text)
+{
+	size_t len = MHD_http_unescape(text);
+
+	(void)cls;
+	if (memchr(text, '\0', len)) {
+		struct connection_state *cs = connection_state_of(connection);
+		if (cs)
+			cs->url_nul = true;
+	}
+	return len;
 }
 
 static void release_envelope(void *envelope)
@@ -238,6 +302,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct rout
 	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (reply->allow)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply->allow);
+	if (reply->retry_after) {
+		char seconds[16];
+		snprintf(seconds, sizeof(seconds), "%u", reply->retry_after);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+	}
 	rc = MHD_queue_response(connection, (unsigned)reply->code, response);
 	MHD_destroy_response(response);
 	return rc;
@@ -278,18 +347,49 @@ static const char *query_arg(void *ctx, const char *name)
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static bool append_body(struct request_state *rs, const char *data, size_t n, size_t limit)
+/* Reserves n more bytes of max_body_memory for rs: false when the bodies
+ * held by the whole process would then exceed it. */
+static bool reserve_body(struct http_server *server, struct request_state *rs, size_t n)
 {
-	if (rs->too_large)
+	unsigned long long budget = server->app->config->max_body_memory;
+	unsigned long long held = __atomic_load_n(&server->app->body_bytes, __ATOMIC_RELAXED);
+
+	do {
+		if (held > budget || n > budget - held)
+			return false;
+	} while (!__atomic_compare_exchange_n(&server->app->body_bytes, &held, held + n, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	rs->reserved += n;
+	return true;
+}
+
+static void release_body(struct http_server *server, struct request_state *rs)
+{
+	if (rs->reserved)
+		__atomic_sub_fetch(&server->app->body_bytes, rs->reserved, __ATOMIC_RELAXED);
+	rs->reserved = 0;
+}
+
+/* Frees what was collected; the rest of the body is read and discarded so
+ * that the error answer goes out cleanly. */
+static void drop_body(struct http_server *server, struct request_state *rs)
+{
+	EVP_MD_CTX_free(rs->sha);
+	rs->sha = NULL;
+	free(rs->body);
+	rs->body = NULL;
+	rs->len = rs->cap = 0;
+	release_body(server, rs);
+}
+
+static bool append_body(struct http_server *server, struct request_state *rs, const char *data,
+			size_t n)
+{
+	if (rs->too_large || rs->busy)
 		return true;
-	if (n > limit - rs->len) {
-		/* Keep reading (and discarding) so the 413 goes out cleanly. */
+	if (n > rs->limit - rs->len) {
 		rs->too_large = true;
-		EVP_MD_CTX_free(rs->sha);
-		rs->sha = NULL;
-		free(rs->body);
-		rs->body = NULL;
-		rs->len = rs->cap = 0;
+		drop_body(server, rs);
 		return true;
 	}
 	if (rs->len + n + 1 > rs->cap) {
@@ -302,6 +402,14 @@ static bool append_body(struct request_state *rs, const char *data, size_t n, si
 		 * never ahead of them by more than the doubling step). */
 		if (rs->announced && rs->len + n + 1 <= rs->announced + 1 && cap > rs->announced + 1)
 			cap = rs->announced + 1;
+		/* A body with a Content-Length reserved all of it up front; one
+		 * sent in chunks reserves as its buffer grows. */
+		if (cap > rs->reserved && !reserve_body(server, rs, cap - rs->reserved)) {
+			rs->busy = BUSY_BODY_MEMORY;
+			metrics_event(server->app->metrics, METRICS_BODY_MEMORY_REFUSED);
+			drop_body(server, rs);
+			return true;
+		}
 		grown = realloc(rs->body, cap);
 		if (!grown)
 			return false;
@@ -346,24 +454,197 @@ static const char *body_digest(struct request_state *rs)
 	return rs->sha256_hex;
 }
 
+/* The refusal of a request from a client whose certificate did not verify
+ * (or is missing): 401 or 403, the route's error shape. */
+static void refuse_client(const char *url, const struct connection_state *cs,
+			  struct route_reply *reply)
+{
+	route_error(url, cs->refusal_code,
+		    cs->refusal_code == 401 ? "default.client_certificate_required"
+					    : "default.client_certificate_refused",
+		    cs->refusal, reply);
+}
+
+/* The 503 of a request refused for load. */
+static void busy_reply(const struct http_server *server, const char *url, enum busy busy,
+		       struct route_reply *reply)
+{
+	const struct teev_config *config = server->app->config;
+	char message[200];
+
+	if (busy == BUSY_ANONYMOUS)
+		snprintf(message, sizeof(message),
+			 "too many requests without a client certificate in progress "
+			 "(anonymous_max_requests = %u); try again later",
+			 config->anonymous_max_requests);
+	else
+		snprintf(message, sizeof(message),
+			 "request bodies in progress fill max_body_memory (%llu bytes); try again "
+			 "later", config->max_body_memory);
+	route_error(url, 503, "default.overloaded", message, reply);
+	reply->retry_after = RETRY_AFTER_BUSY;
+}
+
+/* Whether the client waits for "100 Continue" before it sends its body. */
+static bool expects_continue(struct MHD_Connection *connection)
+{
+	const char *expect =
+		MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+
+	return expect && strcasecmp(expect, "100-continue") == 0;
+}
+
+/* A request refused for load: a client that has not sent its body yet is
+ * answered now. One that is sending it is answered once its body has been
+ * read (and dropped): answered earlier, libmicrohttpd closes the
+ * connection while the body still arrives, and the client, reset, may
+ * never see the 503 and its Retry-After. Returns whether to answer now. */
+static bool refuse_busy(struct http_server *server, struct MHD_Connection *connection,
+			struct request_state *rs, const char *url, enum busy busy,
+			struct route_reply *reply)
+{
+	metrics_event(server->app->metrics, busy == BUSY_ANONYMOUS ? METRICS_ANONYMOUS_REFUSED
+								   : METRICS_BODY_MEMORY_REFUSED);
+	if (expects_continue(connection)) {
+		busy_reply(server, url, busy, reply);
+		return true;
+	}
+	rs->busy = busy;
+	return false;
+}
+
+/* Takes one of the anonymous_max_requests places; false when all are taken. */
+static bool take_anonymous_slot(struct http_server *server, struct request_state *rs)
+{
+	unsigned cap = server->app->config->anonymous_max_requests;
+	unsigned n = __atomic_add_fetch(&server->app->anonymous_requests, 1, __ATOMIC_SEQ_CST);
+
+	if (n > cap) {
+		__atomic_sub_fetch(&server->app->anonymous_requests, 1, __ATOMIC_SEQ_CST);
+		return false;
+	}
+	rs->anonymous_slot = true;
+	return true;
+}
+
+/* The first call of a request, once its headers are in: who is asking,
+ * may they, and is there room for what they will send. Fills reply and
+ * returns true when the request is refused before its body. */
+static bool admit_request(struct http_server *server, struct MHD_Connection *connection,
+			  struct connection_state *cs, struct request_state *rs,
+			  const struct route_request *req, struct route_reply *reply)
+{
+	const struct teev_config *config = server->app->config;
+	const char *url = req->path;
+	bool url_nul = cs->url_nul;
+	const char *length_header;
+	unsigned long long announced;
+	char message[256];
+
+	cs->url_nul = false;
+	/* After in_flight is counted: quiesce either waits for this request
+	 * or this request sees that the server is draining. */
+	if (__atomic_load_n(&server->draining, __ATOMIC_SEQ_CST)) {
+		route_error(url, 503, "default.unavailable",
+			    "this listener is closing (shutdown or TLS reload); send the request again",
+			    reply);
+		reply->retry_after = 1;
+		return true;
+	}
+	if (!cs->checked)
+		check_client_certificate(connection, cs);
+	if (cs->refusal_code) {
+		/* Only a missing certificate may be anonymous; a bad one never is. */
+		if (!cs->no_certificate || strcmp(config->evidence_client_auth, "optional") != 0 ||
+		    !route_anonymous_allowed(req->method, url)) {
+			log_info("refused %s %s: %s", req->method, url, cs->refusal);
+			refuse_client(url, cs, reply);
+			return true;
+		}
+		rs->anonymous = true;
+	}
+	if (url_nul) {
+		route_error(url, 400, "default.invalid_path",
+			    "the request URL contains a NUL byte (%00)", reply);
+		return true;
+	}
+	if (route_reject_early(req, reply))
+		return true;
+	rs->limit = config->max_upload_size;
+	if (rs->anonymous && config->anonymous_max_upload_size < rs->limit)
+		rs->limit = config->anonymous_max_upload_size;
+	length_header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	announced = length_header ? strtoull(length_header, NULL, 10) : 0;
+	if (announced > rs->limit) {
+		snprintf(message, sizeof(message), "request body of %s bytes exceeds %s (%zu bytes)",
+			 length_header,
+			 rs->limit == config->max_upload_size ? "max_upload_size"
+								: "anonymous_max_upload_size",
+			 rs->limit);
+		route_error(url, 413, "default.body_too_large", message, reply);
+		return true;
+	}
+	if (rs->anonymous && route_is_evidence(url) && !take_anonymous_slot(server, rs))
+		return refuse_busy(server, connection, rs, url, BUSY_ANONYMOUS, reply);
+	/* The whole announced body is reserved now, so that a body accepted is
+	 * never cut off half-way for want of memory. */
+	if (announced > 0 && !reserve_body(server, rs, (size_t)announced + 1))
+		return refuse_busy(server, connection, rs, url, BUSY_BODY_MEMORY, reply);
+	rs->announced = (size_t)announced;
+	return false;
+}
+
+/* The answer once the whole body is in. */
+static void answer_request(struct http_server *server, struct MHD_Connection *connection,
+			   struct request_state *rs, const struct connection_state *cs,
+			   struct route_request *req, struct route_reply *reply)
+{
+	const struct teev_config *config = server->app->config;
+	char message[160];
+
+	if (rs->too_large) {
+		snprintf(message, sizeof(message), "request body exceeds %s (%zu bytes)",
+			 rs->limit == config->max_upload_size ? "max_upload_size"
+								: "anonymous_max_upload_size",
+			 rs->limit);
+		route_error(req->path, 413, "default.body_too_large", message, reply);
+		return;
+	}
+	if (rs->busy) {
+		busy_reply(server, req->path, rs->busy, reply);
+		return;
+	}
+	req->body = rs->body ? rs->body : "";
+	req->body_len = rs->len;
+	req->client = rs->anonymous ? "(anonymous)" : cs->client;
+	req->client_fingerprint = rs->anonymous ? "" : cs->fingerprint;
+	req->arg = query_arg;
+	req->arg_ctx = connection;
+	req->body_sha256 = body_digest(rs);
+	route_request(server->app, req, reply);
+}
+
+static const char *client_label(const struct request_state *rs, const struct connection_state *cs)
+{
+	if (rs->anonymous)
+		return "(anonymous)";
+	return cs && !cs->refusal_code ? cs->client : "";
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
 {
 	struct http_server *server = cls;
-	const struct teev_config *config = server->app->config;
 	struct request_state *rs = *con_cls;
+	struct connection_state *cs = connection_state_of(connection);
 	struct route_request req = {.method = method, .path = url};
 	struct route_reply reply = {0};
 	(void)version;
 
 	if (!rs) {
-		const union MHD_ConnectionInfo *info =
-			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		struct connection_state *cs = info ? info->socket_context : NULL;
-		const char *length_header;
-
 		rs = calloc(1, sizeof(*rs));
 		if (!rs || !cs) {
 			free(rs);
@@ -373,38 +654,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		clock_gettime(CLOCK_MONOTONIC, &rs->started);
 		rs->id = __atomic_add_fetch(&server->next_request_id, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
-		/* After in_flight is counted: quiesce either waits for this
-		 * request or this request sees that the server is draining. */
-		if (__atomic_load_n(&server->draining, __ATOMIC_SEQ_CST)) {
-			reply.code = 503;
-			reply.envelope = envelope_error(503, "this listener is closing (shutdown or TLS "
-							     "reload); send the request again");
-			return answer_now(server, connection, rs, method, url, "", &reply);
-		}
-
-		if (!cs->checked)
-			check_client_certificate(connection, cs);
-		if (cs->refusal_code) {
-			log_info("refused %s %s: %s", method, url, cs->refusal);
-			reply.code = cs->refusal_code;
-			reply.envelope = envelope_error(cs->refusal_code, cs->refusal);
-			return answer_now(server, connection, rs, method, url, "", &reply);
-		}
-		if (route_reject_early(&req, &reply))
-			return answer_now(server, connection, rs, method, url, cs->client, &reply);
-		length_header = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-							    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		unsigned long long announced = length_header ? strtoull(length_header, NULL, 10) : 0;
-		if (announced > config->max_upload_size) {
-			char message[128];
-			snprintf(message, sizeof(message),
-				 "request body of %s bytes exceeds max_upload_size (%llu bytes)",
-				 length_header, config->max_upload_size);
-			reply.code = 413;
-			reply.envelope = envelope_error(413, message);
-			return answer_now(server, connection, rs, method, url, cs->client, &reply);
-		}
-		rs->announced = (size_t)announced;
+		if (admit_request(server, connection, cs, rs, &req, &reply))
+			return answer_now(server, connection, rs, method, url, client_label(rs, cs),
+					  &reply);
 		return MHD_YES;
 	}
 	if (rs->answered) {
@@ -412,33 +664,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!append_body(rs, upload_data, *upload_data_size, config->max_upload_size))
+		if (!append_body(server, rs, upload_data, *upload_data_size))
 			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-
-	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const struct connection_state *cs = info ? info->socket_context : NULL;
-
-	if (rs->too_large) {
-		char message[128];
-		snprintf(message, sizeof(message), "request body exceeds max_upload_size (%llu bytes)",
-			 config->max_upload_size);
-		reply.code = 413;
-		reply.envelope = envelope_error(413, message);
-	} else {
-		req.body = rs->body ? rs->body : "";
-		req.body_len = rs->len;
-		req.client = cs ? cs->client : "";
-		req.client_fingerprint = cs ? cs->fingerprint : "";
-		req.arg = query_arg;
-		req.arg_ctx = connection;
-		req.body_sha256 = body_digest(rs);
-		route_request(server->app, &req, &reply);
-	}
-	return answer_now(server, connection, rs, method, url, cs ? cs->client : "", &reply);
+	if (!cs)
+		return MHD_NO;
+	answer_request(server, connection, rs, cs, &req, &reply);
+	return answer_now(server, connection, rs, method, url, client_label(rs, cs), &reply);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -451,6 +685,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 	if (rs) {
 		EVP_MD_CTX_free(rs->sha);
 		free(rs->body);
+		release_body(server, rs);
+		if (rs->anonymous_slot)
+			__atomic_sub_fetch(&server->app->anonymous_requests, 1, __ATOMIC_SEQ_CST);
 		free(rs);
 		*con_cls = NULL;
 		__atomic_sub_fetch(&server->in_flight, 1, __ATOMIC_RELAXED);
@@ -511,6 +748,18 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		return NULL;
 	}
 	s->app = app;
+	if (strcmp(c->evidence_client_auth, "required") != 0 &&
+	    strcmp(c->evidence_client_auth, "optional") != 0) {
+		snprintf(err, err_len, "evidence_client_auth must be required or optional, not \"%s\"",
+			 c->evidence_client_auth);
+		goto fail;
+	}
+	/* A body of max_upload_size (and its terminating NUL) must fit. */
+	if (c->max_body_memory <= c->max_upload_size) {
+		snprintf(err, err_len, "max_body_memory (%llu) must be larger than max_upload_size (%llu)",
+			 c->max_body_memory, c->max_upload_size);
+		goto fail;
+	}
 	tls_file(c, c->server_key, "server-private.pem", path, sizeof(path));
 	s->key_pem = read_pem_file(path, err, err_len);
 	if (!s->key_pem)
@@ -548,9 +797,12 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout,
-		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		/* Per worker: all of max_connections and more. The acceptor
+		 * enforces the limits (acceptor.h); MHD's must never refuse. */
+		MHD_OPTION_CONNECTION_LIMIT, (c->max_connections + MHD_LIMIT_SLACK) * threads,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_END);
@@ -559,6 +811,13 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 			 c->ip, port, c->tls_dir);
 		goto fail;
 	}
+	struct acceptor_limits limits = {
+		.max_connections = c->max_connections,
+		.per_ip = c->per_ip_connection_limit,
+		.handshake_seconds = c->tls_handshake_timeout,
+		.metrics = app->metrics,
+	};
+	acceptor_set_limits(s->acceptor, &limits);
 	if (acceptor_run(s->acceptor, s->daemon)) {
 		snprintf(err, err_len, "cannot start the thread that accepts connections");
 		goto fail;
@@ -599,9 +858,12 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	acceptor_free(s->acceptor);
+	/* The daemon tells the acceptor of every connection it closes, so the
+	 * acceptor outlives it. */
+	acceptor_stop(s->acceptor);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	acceptor_free(s->acceptor);
 	/* The key is secret: wipe it before giving the memory back. */
 	if (s->key_pem)
 		explicit_bzero(s->key_pem, strlen(s->key_pem));

@@ -50,6 +50,7 @@ struct metrics {
 	struct latency_series latencies[MAX_REQUEST_SERIES];
 	struct verdict_series verdicts[MAX_VERDICT_SERIES];
 	struct failure_series failures[MAX_FAILURE_SERIES];
+	uint64_t events[METRICS_EVENT_COUNT]; /* atomic */
 };
 
 struct metrics *metrics_new(void)
@@ -67,6 +68,17 @@ void metrics_free(struct metrics *m)
 		return;
 	pthread_mutex_destroy(&m->lock);
 	free(m);
+}
+
+void metrics_event(struct metrics *m, enum metrics_event e)
+{
+	if (m && e < METRICS_EVENT_COUNT)
+		__atomic_add_fetch(&m->events[e], 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t event_count(struct metrics *m, enum metrics_event e)
+{
+	return __atomic_load_n(&m->events[e], __ATOMIC_RELAXED);
 }
 
 void metrics_route_label(const char *path, char *out, size_t cap)
@@ -218,6 +230,7 @@ static void gauge(struct text *t, const char *name, const char *help, uint64_t v
 char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 {
 	struct text t = {.data = malloc(8192), .cap = 8192};
+	uint64_t closed, admitted;
 
 	if (!t.data)
 		return NULL;
@@ -280,6 +293,34 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	counter(&t, "teev_verification_log_lost_total",
 		"Verdicts given up: not storable, or storage still failing at shutdown.", g->log_lost);
 	gauge(&t, "teev_verification_log_queue_depth", "Verdicts waiting to be written.", g->log_queued);
+	put(&t, "# HELP teev_connections_refused_total Connections closed at accept, by the limit "
+		"reached.\n# TYPE teev_connections_refused_total counter\n"
+		"teev_connections_refused_total{reason=\"max_connections\"} %llu\n"
+		"teev_connections_refused_total{reason=\"per_ip_connection_limit\"} %llu\n",
+	    (unsigned long long)event_count(m, METRICS_CONN_REFUSED_MAX),
+	    (unsigned long long)event_count(m, METRICS_CONN_REFUSED_PER_IP));
+	/* Closed first: every connection is admitted before it closes, so the
+	 * difference cannot go below zero. */
+	closed = event_count(m, METRICS_CONN_CLOSED);
+	admitted = event_count(m, METRICS_CONN_ADMITTED);
+	counter(&t, "teev_connections_accepted_total", "Connections admitted on the API port.",
+		admitted);
+	gauge(&t, "teev_connections_open", "Connections open on the API port now.",
+	      admitted - closed);
+	counter(&t, "teev_handshake_timeouts_total",
+		"Connections closed for not finishing the TLS handshake and first request line in "
+		"tls_handshake_timeout.",
+		event_count(m, METRICS_CONN_HANDSHAKE_TIMEOUT));
+	counter(&t, "teev_body_memory_refusals_total",
+		"Requests answered 503 because their body would exceed max_body_memory.",
+		event_count(m, METRICS_BODY_MEMORY_REFUSED));
+	gauge(&t, "teev_body_memory_bytes", "Bytes reserved for request bodies now.",
+	      g->body_memory_bytes);
+	counter(&t, "teev_anonymous_refusals_total",
+		"Anonymous requests answered 503 because anonymous_max_requests were in flight.",
+		event_count(m, METRICS_ANONYMOUS_REFUSED));
+	gauge(&t, "teev_anonymous_requests_in_flight", "Anonymous requests being served now.",
+	      g->anonymous_in_flight);
 	counter(&t, "teev_policy_compilations_total",
 		"Stored policies compiled (again after each policy change).", g->policy_compilations);
 	if (t.failed) {

@@ -35,6 +35,8 @@ static void collect_gauges(struct app *app, struct metrics_gauges *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->ready = ops_ready(app);
+	g->body_memory_bytes = __atomic_load_n(&app->body_bytes, __ATOMIC_RELAXED);
+	g->anonymous_in_flight = __atomic_load_n(&app->anonymous_requests, __ATOMIC_RELAXED);
 	if (app->kds) {
 		struct kds_stats k;
 		kds_stats(app->kds, &k);

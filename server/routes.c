@@ -108,6 +108,50 @@ void reply_error(struct route_reply *reply, int code, const char *fmt, ...)
 	reply->envelope = envelope_error(code, message);
 }
 
+void route_error(const char *path, int code, const char *failure_type, const char *message,
+		 struct route_reply *reply)
+{
+	reply->code = code;
+	reply->envelope = route_is_evidence(path) ? envelope_failure(code, NULL, failure_type, message)
+						  : envelope_error(code, message);
+}
+
+bool route_is_evidence(const char *path)
+{
+	struct parsed_path parsed;
+
+	parse_path(path, &parsed);
+	return parsed.kind == ROUTE_VERIFY_EVIDENCE;
+}
+
+bool route_anonymous_allowed(const char *method, const char *path)
+{
+	struct parsed_path parsed;
+
+	parse_path(path, &parsed);
+	if (parsed.kind == ROUTE_VERIFY_EVIDENCE)
+		return strcmp(method, "POST") == 0;
+	if (parsed.kind == ROUTE_VERSION)
+		return strcmp(method, "GET") == 0;
+	return false;
+}
+
+/* route_error with a formatted message. */
+static void reply_route_error(struct route_reply *reply, const char *path, int code,
+			      const char *failure_type, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void reply_route_error(struct route_reply *reply, const char *path, int code,
+			      const char *failure_type, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	route_error(path, code, failure_type, message, reply);
+}
+
 static bool method_is(const struct route_request *req, const char *method)
 {
 	return strcmp(req->method, method) == 0;
@@ -140,8 +184,9 @@ bool route_reject_early(const struct route_request *req, struct route_reply *rep
 		return true;
 	}
 	if (path.bad_version) {
-		reply_error(reply, 400, "API version %s is not supported (supported: 2.4, 2.5)",
-			    path.version);
+		reply_route_error(reply, req->path, 400, "default.unsupported_version",
+				  "API version %s is not supported (supported: 2.4, 2.5)",
+				  path.version);
 		return true;
 	}
 	switch (path.kind) {
@@ -154,8 +199,9 @@ bool route_reject_early(const struct route_request *req, struct route_reply *rep
 	case ROUTE_VERIFY_EVIDENCE:
 		if (method_is(req, "POST"))
 			return false;
-		reply_error(reply, 405, "method %s is not allowed on /verify/evidence (use POST)",
-			    req->method);
+		reply_route_error(reply, req->path, 405, "default.method_not_allowed",
+				  "method %s is not allowed on /verify/evidence (use POST)",
+				  req->method);
 		reply->allow = "POST";
 		return true;
 	case ROUTE_VERIFICATIONS:

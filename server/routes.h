@@ -30,6 +30,7 @@ struct route_reply {
 	int code;
 	struct json_object *envelope; /* owned by the caller after return */
 	const char *allow;            /* Allow header for 405, else NULL */
+	unsigned retry_after;         /* seconds for a Retry-After header (503); 0: none */
 	const char *verdict;          /* for the request log: "pass", "fail", ... or NULL */
 };
 
@@ -37,6 +38,22 @@ struct route_reply {
  * error (unknown path, wrong method, unsupported version). Returns true and
  * fills reply when so. */
 bool route_reject_early(const struct route_request *req, struct route_reply *reply);
+
+/* An error answer for a request to path. On /vX.Y/verify/evidence it has
+ * the shape of a verification, as every answer there must (API.md):
+ * results {"valid": false, "claims": {}, "failures": [{"type":
+ * failure_type, "context": {"message": message}}]}; elsewhere results
+ * {"message": message}. */
+void route_error(const char *path, int code, const char *failure_type, const char *message,
+		 struct route_reply *reply);
+
+/* Whether path is /vX.Y/verify/evidence (any version, supported or not). */
+bool route_is_evidence(const char *path);
+
+/* Whether a client without a certificate may make this request when
+ * evidence_client_auth = optional: POST /vX.Y/verify/evidence and GET
+ * /version, as upstream Keylime makes them public. */
+bool route_anonymous_allowed(const char *method, const char *path);
 
 /* Answers a complete request. */
 void route_request(struct app *app, const struct route_request *req, struct route_reply *reply);

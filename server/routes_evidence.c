@@ -14,11 +14,14 @@
 #include <string.h>
 #include <time.h>
 
-/* Keylime's top-level errors carry their text in "status" and empty results. */
-static void reply_request_error(struct route_reply *reply, const char *status)
+/* Keylime's top-level errors carry their text in "status" (kept), with
+ * empty results, which a strict client cannot parse: here the results have
+ * the shape of every answer of this route, the failure naming the cause. */
+static void reply_request_error(struct route_reply *reply, const char *failure_type,
+				const char *status)
 {
 	reply->code = 400;
-	reply->envelope = envelope_new(400, status, NULL);
+	reply->envelope = envelope_failure(400, status, failure_type, status);
 }
 
 /* Keylime: a key is present when it exists and its value is not "" (JSON
@@ -41,29 +44,35 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 	const char *type_text;
 
 	if (req->body_len == 0) {
-		reply_request_error(reply, "missing request body: expected {\"type\": ..., \"data\": ...}");
+		reply_request_error(reply, "default.missing_param",
+				    "missing request body: expected {\"type\": ..., \"data\": ...}");
 		return;
 	}
 	doc = parse_json_body(req, why, sizeof(why));
 	if (!doc) {
-		reply_request_error(reply, why);
+		reply_request_error(reply, "default.invalid_request", why);
 		return;
 	}
 	if (!json_object_is_type(doc, json_type_object)) {
-		reply_request_error(reply, "body must be a JSON object {\"type\": ..., \"data\": ...}");
+		reply_request_error(reply, "default.invalid_request",
+				    "body must be a JSON object {\"type\": ..., \"data\": ...}");
 		goto out;
 	}
 	if (!present(doc, "type", &type)) {
-		reply_request_error(reply, "missing parameter 'type'");
+		reply_request_error(reply, "default.missing_param", "missing parameter 'type'");
 		goto out;
 	}
 	if (!present(doc, "data", &data)) {
-		reply_request_error(reply, "missing parameter 'data'");
+		reply_request_error(reply, "default.missing_param", "missing parameter 'data'");
 		goto out;
 	}
 	type_text = json_object_is_type(type, json_type_string) ? json_object_get_string(type) : "";
 	if (strcmp(type_text, "tee") != 0 && strcmp(type_text, "tpm") != 0) {
-		reply_request_error(reply, "invalid evidence type");
+		/* Upstream's status text, and a message that names the field. */
+		reply->code = 400;
+		reply->envelope = envelope_failure(400, "invalid evidence type", "default.invalid_param",
+						   "invalid evidence type: 'type' must be \"tee\" or "
+						   "\"tpm\"");
 		goto out;
 	}
 	verdict_init(&verdict);

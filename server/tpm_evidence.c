@@ -494,9 +494,11 @@ static void route_pcrs(const struct tpm_context *ctx, struct json_object *data,
 					n_aggregates = 1;
 				}
 			}
+			/* Only a string is a list here: [] means none (see tpm_evidence_verify). */
+			bool text = list && json_object_is_type(list, json_type_string);
 			struct ima_input in = {
-				.list = list ? json_object_get_string(list) : "",
-				.list_len = list ? (size_t)json_object_get_string_len(list) : 0,
+				.list = text ? json_object_get_string(list) : "",
+				.list_len = text ? (size_t)json_object_get_string_len(list) : 0,
 				.bank = pcrs->bank,
 				.pcr10 = pcrs->value[IMA_PCR],
 				.pcr10_len = pcrs->digest_size,
@@ -656,8 +658,12 @@ void tpm_evidence_verify(const struct tpm_context *ctx, struct json_object *data
 	    select_policy(ctx, data, "runtime_policy", "runtime", &ev->runtime, &ev->invalid_mb, out) ||
 	    select_policy(ctx, data, "mb_policy", "mb", &ev->mb, &ev->invalid_mb, out))
 		goto out;
+	/* keylime_oneshot_attestation sends [] when the machine has no IMA
+	 * list (its default value); upstream's verifier then fails the quote.
+	 * An empty JSON list is "no list", as an absent member is. */
 	if (present(data, "ima_measurement_list", &value) && value &&
-	    !json_object_is_type(value, json_type_string)) {
+	    !json_object_is_type(value, json_type_string) &&
+	    !(json_object_is_type(value, json_type_array) && json_object_array_length(value) == 0)) {
 		invalid_quote(out, "Quote validation failed: %s", "ima_measurement_list must be a string");
 		goto out;
 	}

@@ -13,12 +13,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define START_TIMEOUT_MS 10000
+
+double harness_slowdown(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 10.0;
+#endif
+	/* make valgrind runs the server under memcheck and sets this. */
+	if (getenv("VALGRIND_LOGS"))
+		return 30.0;
+	return 1.0;
+}
 
 const char *harness_env(const char *name, const char *fallback)
 {
@@ -334,9 +346,35 @@ static size_t collect(char *data, size_t size, size_t n, void *userdata)
 	return add;
 }
 
+/* Keeps the Retry-After header of the answer. */
+static size_t collect_header(char *data, size_t size, size_t n, void *userdata)
+{
+	struct http_result *r = userdata;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+
+	if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		size_t start = sizeof(name) - 1, end = len;
+		while (start < end && data[start] == ' ')
+			start++;
+		while (end > start && (data[end - 1] == '\r' || data[end - 1] == '\n'))
+			end--;
+		snprintf(r->retry_after, sizeof(r->retry_after), "%.*s", (int)(end - start),
+			 data + start);
+	}
+	return len;
+}
+
 int harness_request(const struct teev_server *s, const struct client_identity *id,
 		    const char *method, const char *path, const char *body, size_t body_len,
 		    struct http_result *out)
+{
+	return harness_request_ex(s, id, method, path, body, body_len, NULL, out);
+}
+
+int harness_request_ex(const struct teev_server *s, const struct client_identity *id,
+		       const char *method, const char *path, const char *body, size_t body_len,
+		       const struct request_options *options, struct http_result *out)
 {
 	CURL *curl = curl_easy_init();
 	char url[512], cacert[400];
@@ -355,6 +393,10 @@ int harness_request(const struct teev_server *s, const struct client_identity *i
 	/* Generous: sanitizer builds move 28 MB policies slowly. Tests that care
 	 * about latency measure it themselves. */
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+	if (options && options->timeout_ms)
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options->timeout_ms);
+	for (size_t i = 0; options && options->headers && options->headers[i]; i++)
+		headers = curl_slist_append(headers, options->headers[i]);
 	if (id && !id->none) {
 		curl_easy_setopt(curl, CURLOPT_SSLCERT, id->cert);
 		curl_easy_setopt(curl, CURLOPT_SSLKEY, id->key);
@@ -364,8 +406,11 @@ int harness_request(const struct teev_server *s, const struct client_identity *i
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		headers = curl_slist_append(headers, "Content-Type: application/json");
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	}
+	if (headers)
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, out);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	rc = curl_easy_perform(curl);

@@ -33,6 +33,13 @@ struct http_result {
 	size_t body_len;
 	struct json_object *json; /* parsed body or NULL, owned */
 	char error[256];  /* libcurl's message when status is 0 */
+	char retry_after[32]; /* the Retry-After header, "" when none */
+};
+
+/* Options of harness_request_ex. */
+struct request_options {
+	long timeout_ms;            /* whole exchange; 0: 120 s */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
 };
 
 /* Starts a server. extra_config holds more "name = value" lines for the
@@ -63,7 +70,16 @@ void harness_identity(const char *ca_dir, const char *prefix, struct client_iden
 int harness_request(const struct teev_server *s, const struct client_identity *id,
 		    const char *method, const char *path, const char *body, size_t body_len,
 		    struct http_result *out);
+/* The same with options (NULL: as harness_request). */
+int harness_request_ex(const struct teev_server *s, const struct client_identity *id,
+		       const char *method, const char *path, const char *body, size_t body_len,
+		       const struct request_options *options, struct http_result *out);
 void http_result_free(struct http_result *r);
+
+/* How much slower than a plain build the server runs: 10 in AddressSanitizer
+ * builds, 30 under `make valgrind`, else 1. Tests scale upper bounds of
+ * time with it; memory figures are not comparable there at all. */
+double harness_slowdown(void);
 
 /* Helpers for tests. */
 const char *harness_env(const char *name, const char *fallback);

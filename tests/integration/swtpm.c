@@ -170,7 +170,7 @@ static bool accepts_connections(unsigned port)
 
 /* Starts swtpm on port and waits until it serves. Returns 0, or -1 when it
  * exited (a port was taken) or did not come up in time (then it is stopped). */
-static int launch_swtpm(struct swtpm *t, unsigned port)
+static int launch_swtpm(struct swtpm *t, unsigned port, const char *flags)
 {
 	char server[96], ctrl[96], state[320], log_path[320];
 
@@ -192,10 +192,8 @@ static int launch_swtpm(struct swtpm *t, unsigned port)
 			close(log);
 		}
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		/* not-need-init,startup-clear: the TPM is powered on and started,
-		 * as firmware would leave it, so no tpm2_startup is needed. */
 		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl,
-		       "--tpmstate", state, "--flags", "not-need-init,startup-clear", (char *)NULL);
+		       "--tpmstate", state, "--flags", flags, (char *)NULL);
 		_exit(127);
 	}
 	for (long start = swtpm_now_ms(); swtpm_now_ms() - start < SWTPM_START_TIMEOUT_MS;) {
@@ -218,7 +216,7 @@ static int launch_swtpm(struct swtpm *t, unsigned port)
 	return -1;
 }
 
-int swtpm_start(struct swtpm *t)
+static int start_with_flags(struct swtpm *t, const char *flags)
 {
 	char state[320], log_path[320];
 	char *log;
@@ -236,7 +234,7 @@ int swtpm_start(struct swtpm *t)
 	}
 	for (int attempt = 0; attempt < SWTPM_START_ATTEMPTS; attempt++) {
 		unsigned port = free_port_pair();
-		if (port && launch_swtpm(t, port) == 0)
+		if (port && launch_swtpm(t, port, flags) == 0)
 			return 0;
 	}
 	log = harness_read_file(swtpm_path(t, "swtpm.log", log_path, sizeof(log_path)), NULL);
@@ -246,6 +244,18 @@ int swtpm_start(struct swtpm *t)
 fail:
 	swtpm_stop(t);
 	return -1;
+}
+
+int swtpm_start(struct swtpm *t)
+{
+	/* not-need-init,startup-clear: the TPM is powered on and started, as
+	 * firmware would leave it, so no tpm2_startup is needed. */
+	return start_with_flags(t, "not-need-init,startup-clear");
+}
+
+int swtpm_start_unstarted(struct swtpm *t)
+{
+	return start_with_flags(t, "not-need-init");
 }
 
 int swtpm_stop(struct swtpm *t)

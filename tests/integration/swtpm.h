@@ -25,6 +25,11 @@ const char *swtpm_missing_program(void);
  * on stderr, nothing left running, the folder removed). */
 int swtpm_start(struct swtpm *t);
 
+/* The same, but the TPM is left powered on and not started, as a machine's
+ * TPM is before its firmware runs TPM2_Startup: for clients that send
+ * tpm2_startup themselves (Keylime's keylime_oneshot_attestation). */
+int swtpm_start_unstarted(struct swtpm *t);
+
 /* SIGTERM, a bounded wait (then SIGKILL), and removes the folder. Returns 0
  * when swtpm exited cleanly or was not running. */
 int swtpm_stop(struct swtpm *t);

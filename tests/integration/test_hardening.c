@@ -46,8 +46,10 @@ static int suite_setup(void **state)
 	if (!s)
 		return -1;
 	*state = s;
-	/* Room for the idle crowd plus the test's own connections. */
-	if (harness_start(&s->server, "connection_timeout = 2\nmax_connections = 512\n"))
+	/* Room for the idle crowd plus the test's own connections, all from
+	 * one address. */
+	if (harness_start(&s->server, "connection_timeout = 2\nmax_connections = 512\n"
+				      "per_ip_connection_limit = 512\n"))
 		return -1;
 	harness_identity(s->server.ca_dir, "client", &s->client);
 	s->tls = SSL_CTX_new(TLS_client_method());

@@ -538,6 +538,46 @@ static void test_sigkill_during_policy_writes(void **state)
 	db_close(db);
 }
 
+/* Issue 12, item 4: "%00" decodes to a NUL, and the path libmicrohttpd
+ * hands on ends there: "name%00.evil" acted on "name". Any URL whose decoded
+ * path or query holds a NUL is refused with 400, whatever the method. */
+static void test_nul_in_path_is_refused(void **state)
+{
+	struct suite *s = S(state);
+	struct http_result r;
+	char types[256];
+
+	assert_int_equal(request(s, &s->admin, "POST", "/v2.5/teepolicies/name%00.evil", ALLOW_ANY, &r),
+			 400);
+	assert_non_null(strstr(r.body, "NUL"));
+	http_result_free(&r);
+	assert_int_equal(request(s, &s->admin, "GET", "/v2.5/teepolicies/name", NULL, &r), 404);
+	http_result_free(&r);
+
+	/* A policy of that name exists; DELETE .../name%00x must not touch it. */
+	assert_int_equal(request(s, &s->admin, "POST", "/v2.5/teepolicies/name", ALLOW_ANY, &r), 201);
+	http_result_free(&r);
+	assert_int_equal(request(s, &s->admin, "DELETE", "/v2.5/teepolicies/name%00x", NULL, &r), 400);
+	http_result_free(&r);
+	assert_int_equal(request(s, &s->admin, "PUT", "/v2.5/teepolicies/name%00x", ALLOW_ANY, &r), 400);
+	http_result_free(&r);
+	assert_int_equal(request(s, &s->admin, "GET", "/v2.5/teepolicies/name", NULL, &r), 200);
+	assert_int_equal(json_object_get_int(json_object_object_get(
+				 json_object_object_get(r.json, "results"), "version")),
+			 1);
+	http_result_free(&r);
+	/* In the query too, and on the evidence route in its results shape. */
+	assert_int_equal(request(s, &s->admin, "GET", "/v2.5/verifications?since=2020-01-01T00:00:00Z%00x", NULL, &r), 400);
+	http_result_free(&r);
+	assert_int_equal(request(s, &s->admin, "POST", "/v2.5/verify/evidence%00x", "{}", &r), 400);
+	harness_failure_types(r.json, types, sizeof(types));
+	assert_string_equal(types, "default.invalid_path");
+	http_result_free(&r);
+	/* An encoded character that is not a NUL still works. */
+	assert_int_equal(request(s, &s->admin, "DELETE", "/v2.5/teepolicies/n%61me", NULL, &r), 200);
+	http_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_cli_writes_are_seen_by_the_running_server),
 		cmocka_unit_test(test_policy_replaced_while_requests_run),
 		cmocka_unit_test(test_sigkill_during_policy_writes),
+		cmocka_unit_test(test_nul_in_path_is_refused),
 	};
 	return cmocka_run_group_tests_name("integration: stored SNP policies", tests, suite_setup,
 					   suite_teardown);

@@ -126,7 +126,13 @@ static void test_defaults(void **state)
 	assert_int_equal(c.threads, 0);
 	assert_int_equal(c.connection_timeout, 30);
 	assert_int_equal(c.max_connections, 1024);
-	assert_int_equal(c.per_ip_connection_limit, 0);
+	/* Issue 12: a sane per-address limit and a handshake deadline by default. */
+	assert_int_equal(c.per_ip_connection_limit, 128);
+	assert_int_equal(c.tls_handshake_timeout, 10);
+	assert_int_equal(c.max_body_memory, 256ull * 1024 * 1024);
+	assert_string_equal(c.evidence_client_auth, "required");
+	assert_int_equal(c.anonymous_max_upload_size, 8ull * 1024 * 1024);
+	assert_int_equal(c.anonymous_max_requests, 2);
 	assert_string_equal(c.database, "var/teev.db");
 	assert_string_equal(c.amd_root_dir, "");
 	assert_string_equal(c.vcek_offline_dir, "");
@@ -340,6 +346,11 @@ static void test_set_by_name(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_set(&c, "per_ip_connection_limit", "16", err, sizeof(err)), 0);
 	assert_int_equal(c.per_ip_connection_limit, 16);
+	assert_int_equal(config_set(&c, "max_body_memory", "512M", err, sizeof(err)), 0);
+	assert_int_equal(c.max_body_memory, 512ull * 1024 * 1024);
+	/* Less than 1 MiB of bodies in flight would refuse nearly everything. */
+	assert_int_equal(config_set(&c, "max_body_memory", "1000", err, sizeof(err)), -1);
+	assert_int_equal(config_set(&c, "anonymous_max_requests", "0", err, sizeof(err)), -1);
 	assert_int_equal(config_set(&c, "ip", "::1", err, sizeof(err)), 0);
 	assert_string_equal(c.ip, "::1");
 	assert_int_equal(config_set(&c, "no_such", "1", err, sizeof(err)), -1);
