@@ -14,7 +14,8 @@
 # Environment (set by bench/bench.mk): TEEV_BIN, SNP_FORGE, BENCH_BIN (the
 # folder with loadgen, limits, tpm_forge, startup), SHARED_DIR (../shared),
 # BENCH_SECONDS (6: seconds per throughput run), RESULTS (bench/RESULTS.md),
-# SOAK_SECONDS (600), SOAK_REPORT (bench/SOAK.md).
+# SOAK_SECONDS (600), SOAK_REPORT (bench/SOAK.md), PROFILES (for profile:
+# which of "snp tpm ima100k" to run; all three by default).
 #
 # $CLIENT, $SNP_FILES and $MIX are lists that split into words on purpose
 # (every path in them is under a mktemp folder without spaces); cleanup and
@@ -31,6 +32,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-6}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 SOAK_REPORT=${SOAK_REPORT:-bench/SOAK.md}
+PROFILES=${PROFILES:-snp tpm ima100k}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 THREADS=$(getconf _NPROCESSORS_ONLN)
@@ -192,6 +194,9 @@ $WORK/fixture/turin/request.json $WORK/fixture/milan-vlek/request.json"
 	--out "$WORK/tpm-pcr.json"
 ima_sizes="10000 100000"
 [ "$mode" = soak ] && ima_sizes=""
+if [ "$mode" = profile ]; then
+	case " $PROFILES " in *" ima100k "*) ima_sizes=100000 ;; *) ima_sizes="" ;; esac
+fi
 for n in $ima_sizes; do
 	"$BENCH_BIN/tpm_forge" ima --entries $n --ak-key "$GOLDEN/keys/ak-rsa2048-private.pem" \
 		--ak-public "$GOLDEN/keys/ak-rsa2048.tpm2b_public.b64" --out "$WORK/ima$n" \
@@ -312,9 +317,14 @@ if [ "$mode" = profile ]; then
 	command -v valgrind >/dev/null || die "valgrind is not installed (apt-get install valgrind)"
 	printf '{"allow_any_measurement": true}' >"$WORK/snp-policy.json"
 	"$TEEV_BIN" policy add --kind snp default "$WORK/snp-policy.json" --config "$CONF" >/dev/null
-	profile snp 2 400 $SNP_FILES
-	profile tpm 2 2000 "$WORK/tpm-pcr.json"
-	profile ima100k 1 2 "$WORK/ima100000/request.json"
+	for run in $PROFILES; do
+		case "$run" in
+		snp) profile snp 2 400 $SNP_FILES ;;
+		tpm) profile tpm 2 2000 "$WORK/tpm-pcr.json" ;;
+		ima100k) profile ima100k 1 2 "$WORK/ima100000/request.json" ;;
+		*) die "PROFILES: unknown run $run (snp, tpm, ima100k)" ;;
+		esac
+	done
 	exit $failed
 fi
 
