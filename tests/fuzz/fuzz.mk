@@ -54,7 +54,7 @@ $(FUZZ_BUILD)/obj/gen/amd_roots.o: $(FUZZ_BUILD)/gen/amd_roots.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_BUILD)/obj/%.o: %.c
+$(FUZZ_BUILD)/obj/%.o: %.c | $(FUZZ_BUILD)/gen/p384_config.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
