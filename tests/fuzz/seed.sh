@@ -336,6 +336,24 @@ if want p384; then
 			{ printf "$h\\060\\060\\060"; cat "$tmp/sig"; } >"$tmp/p384" && put p384 "$tmp/p384"
 		done
 	done
+	# Signatures the harness makes with its own keys (d = 1, n - 1, fixed; bit
+	# 5 of the second byte): over a fixed digest, and over r, n - r and d*r,
+	# where u1*G + u2*Q doubles or vanishes. The key bytes are unused; the
+	# nonce comes from the r bytes.
+	head -c 48 /dev/zero | tr '\0' '\252' >"$tmp/digest"
+	for source in 1 2 3; do
+		for op in 0 4 5 6; do
+			h1=$((32 + source * 8 + op))
+			{
+				printf "\\000\\$(printf %03o $h1)\\060\\060\\060"
+				head -c 96 /dev/zero
+				cat "$tmp/digest"
+				printf 'nonce-%s-%s-' "$source" "$op"
+				head -c 38 /dev/zero | tr '\0' '\021'
+				head -c 48 /dev/zero
+			} >"$tmp/p384" && put p384 "$tmp/p384"
+		done
+	done
 fi
 
 if want snp_policy; then
