@@ -8,8 +8,8 @@
 #   make valgrind   the integration suite with the server under valgrind's memcheck
 #
 #   make P384=openssl   build without nettle: the SNP report signature through
-#                       OpenSSL (default P384=nettle, see verifier/p384.h); use
-#                       the same value for every target of one build folder
+#                       OpenSSL (default P384=nettle, see verifier/p384.h); works
+#                       with every target; switching rebuilds what depends on it
 
 CC ?= cc
 BUILD ?= build
