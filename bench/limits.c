@@ -302,8 +302,8 @@ int main(int argc, char **argv)
 		 .digest_len = 32},
 		{.name = "rsa2048_verify", .label = "RSA-2048 verify", .op = OP_VERIFY, .digest_len = 32},
 		{.name = "rsa2048_sign", .label = "RSA-2048 sign", .op = OP_SIGN, .digest_len = 32},
-		{.name = "ecdsap384_verify_nettle", .label = "P-384 verify, nettle", .op = OP_NETTLE_VERIFY,
-		 .digest_len = 48},
+		{.name = "ecdsap384_verify_nettle", .label = "P-384 verify, nettle",
+		 .op = OP_NETTLE_VERIFY, .digest_len = 48},
 		{.name = "ecdsap384_verify_gnutls", .label = "P-384 verify, GnuTLS", .op = OP_GNUTLS_VERIFY,
 		 .digest_len = 48},
 	};

@@ -288,7 +288,8 @@ static bool equal_halves(const uint8_t *enc, size_t enc_len, const uint8_t *dige
 		abort();
 	if (!BN_is_zero(br) && !BN_is_zero(bs) && BN_cmp(br, c->n) < 0 && BN_cmp(bs, c->n) < 0) {
 		if (EC_POINT_oct2point(c->g, q, enc, enc_len, c->ctx) != 1 ||
-		    !BN_mod_inverse(inv, bs, c->n, c->ctx) || !BN_mod_mul(u1, h, inv, c->n, c->ctx) ||
+		    !BN_mod_inverse(inv, bs, c->n, c->ctx) ||
+		    !BN_mod_mul(u1, h, inv, c->n, c->ctx) ||
 		    !BN_mod_mul(u2, br, inv, c->n, c->ctx) ||
 		    EC_POINT_mul(c->g, p1, u1, NULL, NULL, c->ctx) != 1 ||
 		    EC_POINT_mul(c->g, p2, NULL, q, u2, c->ctx) != 1)

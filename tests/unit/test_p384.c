@@ -653,7 +653,8 @@ static void test_special_sums(void **state)
 		to_bytes(s, sb);
 		memset(hb, 0, sizeof(hb));
 		expect(1, k, hb, 48, rb, 48, sb, 48, "digest 0, signature from the public key");
-		expect(1, k, n_bytes, 48, rb, 48, sb, 48, "digest n, signature from the public key");
+		expect(1, k, n_bytes, 48, rb, 48, sb, 48,
+		       "digest n, signature from the public key");
 		hb[47] = 1;
 		expect(0, k, hb, 48, rb, 48, sb, 48, "digest 1 with that signature");
 
