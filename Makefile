@@ -154,7 +154,7 @@ run: deps
 	$(BUILD)/teev serve --config config/verifier.conf
 
 clean:
-	rm -rf build build-asan build-ubsan build-fuzz
+	rm -rf build build-asan build-ubsan build-fuzz build-openssl
 
 # Benchmarks (make bench, make soak) and fuzzing/lint (make fuzz, make lint)
 # live beside their code.
