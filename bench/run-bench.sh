@@ -14,7 +14,8 @@
 # Environment (set by bench/bench.mk): TEEV_BIN, SNP_FORGE, BENCH_BIN (the
 # folder with loadgen, limits, tpm_forge, startup), SHARED_DIR (../shared),
 # BENCH_SECONDS (6: seconds per throughput run), RESULTS (bench/RESULTS.md),
-# SOAK_SECONDS (600), SOAK_REPORT (bench/SOAK.md).
+# SOAK_SECONDS (600), SOAK_REPORT (bench/SOAK.md), PROFILES (for profile:
+# which of "snp tpm ima100k" to run; all three by default).
 #
 # $CLIENT, $SNP_FILES and $MIX are lists that split into words on purpose
 # (every path in them is under a mktemp folder without spaces); cleanup and
@@ -31,6 +32,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-6}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 SOAK_REPORT=${SOAK_REPORT:-bench/SOAK.md}
+PROFILES=${PROFILES:-snp tpm ima100k}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 THREADS=$(getconf _NPROCESSORS_ONLN)
@@ -192,6 +194,9 @@ $WORK/fixture/turin/request.json $WORK/fixture/milan-vlek/request.json"
 	--out "$WORK/tpm-pcr.json"
 ima_sizes="10000 100000"
 [ "$mode" = soak ] && ima_sizes=""
+if [ "$mode" = profile ]; then
+	case " $PROFILES " in *" ima100k "*) ima_sizes=100000 ;; *) ima_sizes="" ;; esac
+fi
 for n in $ima_sizes; do
 	"$BENCH_BIN/tpm_forge" ima --entries $n --ak-key "$GOLDEN/keys/ak-rsa2048-private.pem" \
 		--ak-public "$GOLDEN/keys/ak-rsa2048.tpm2b_public.b64" --out "$WORK/ima$n" \
@@ -312,9 +317,14 @@ if [ "$mode" = profile ]; then
 	command -v valgrind >/dev/null || die "valgrind is not installed (apt-get install valgrind)"
 	printf '{"allow_any_measurement": true}' >"$WORK/snp-policy.json"
 	"$TEEV_BIN" policy add --kind snp default "$WORK/snp-policy.json" --config "$CONF" >/dev/null
-	profile snp 2 400 $SNP_FILES
-	profile tpm 2 2000 "$WORK/tpm-pcr.json"
-	profile ima100k 1 2 "$WORK/ima100000/request.json"
+	for run in $PROFILES; do
+		case "$run" in
+		snp) profile snp 2 400 $SNP_FILES ;;
+		tpm) profile tpm 2 2000 "$WORK/tpm-pcr.json" ;;
+		ima100k) profile ima100k 1 2 "$WORK/ima100000/request.json" ;;
+		*) die "PROFILES: unknown run $run (snp, tpm, ima100k)" ;;
+		esac
+	done
 	exit $failed
 fi
 
@@ -424,6 +434,7 @@ tpm_client_ms=$(per_req tpm-8 "$(fig tpm-8 client_cpu_seconds)")
 p384_cpu_ms=$(calc "($(jnum "$WORK/p384-before.json" ecdsap384_verify_cpu_us) + \
 $(jnum "$WORK/p384-after.json" ecdsap384_verify_cpu_us)) / 2000" %.3f)
 snp_cpu_ratio=$(calc "$p384_cpu_ms / $snp_cpu_ms")
+p384_nettle_cpu_ms=$(calc "$(jnum "$WORK/limits-start.json" ecdsap384_verify_nettle_cpu_us) / 1000" %.3f)
 snp_capacity=$(calc "1000 * $THREADS / $snp_cpu_ms" %.0f)
 snp_capacity_client=$(calc "1000 * $THREADS / ($snp_cpu_ms + $snp_client_ms)" %.0f)
 p384_capacity=$(calc "1000 * $THREADS / $p384_cpu_ms" %.0f)
@@ -475,7 +486,8 @@ dirty=$(git -C "$REPO_DIR" --no-optional-locks status --porcelain --untracked-fi
 	echo "| ECDSA P-256 verify | $(jnum "$WORK/limits-start.json" ecdsap256_verify_per_second) |"
 	echo "| RSA-2048 verify | $(jnum "$WORK/limits-start.json" rsa2048_verify_per_second) |"
 	echo "| RSA-2048 sign (bounds full TLS handshakes) | $(jnum "$WORK/limits-start.json" rsa2048_sign_per_second) |"
-	echo "| for reference: ECDSA P-384 verify in GnuTLS/nettle (linked by teev for TLS) | $(jnum "$WORK/limits-start.json" ecdsap384_verify_gnutls_per_second) ($(jnum "$WORK/limits-start.json" ecdsap384_verify_gnutls_cpu_us) µs of CPU each) |"
+	echo "| ECDSA P-384 verify in nettle (what teev's SNP verdicts use, verifier/p384.c) | $(jnum "$WORK/limits-start.json" ecdsap384_verify_nettle_per_second) ($(jnum "$WORK/limits-start.json" ecdsap384_verify_nettle_cpu_us) µs of CPU each) |"
+	echo "| for reference: ECDSA P-384 verify through GnuTLS's API (on nettle) | $(jnum "$WORK/limits-start.json" ecdsap384_verify_gnutls_per_second) ($(jnum "$WORK/limits-start.json" ecdsap384_verify_gnutls_cpu_us) µs of CPU each) |"
 	echo
 	echo "## Throughput and latency (bench/loadgen, mTLS, HTTP/1.1, ${BENCH_SECONDS} s per run after 1 s warm-up)"
 	echo
@@ -544,6 +556,7 @@ dirty=$(git -C "$REPO_DIR" --no-optional-locks status --porcelain --untracked-fi
 	echo "| | CPU ms per request | capacity of $THREADS cores |"
 	echo "|---|---|---|"
 	echo "| ECDSA P-384 verify (bench/limits.c, around the SNP run) | $p384_cpu_ms | $p384_capacity/s |"
+	echo "| ECDSA P-384 verify in nettle (bench/limits.c, start of run) | $p384_nettle_cpu_ms | $(calc "1000 * $THREADS / $p384_nettle_cpu_ms" %.0f)/s |"
 	echo "| SNP verdict, server (TLS, HTTP, JSON, checks, policy, log, answer; $(per_req snp-ka-8 "$(cpu_of snp-ka-8 server_sys)") ms of it in the kernel) | $snp_cpu_ms | $snp_capacity/s = **$snp_cpu_ratio** of the P-384 limit |"
 	echo "| SNP verdict, server + load generator on the same cores | $(calc "$snp_cpu_ms + $snp_client_ms" %.3f) | $snp_capacity_client/s |"
 	echo "| TPM quote + PCR policy verdict, server | $tpm_cpu_ms | $tpm_capacity/s = $(calc "$tpm_capacity / 520" %.1f)× Keylime's 520/s |"

@@ -400,7 +400,7 @@ function checkContainerfile(file, context, out, text = readFileSync(file, "utf8"
 	if (!buildStage.some((i) => i.keyword === "RUN" && /install-deps\.sh build/.test(i.args)))
 		out.push(`${file}: the build stage must install deploy/install-deps.sh's build packages`);
 
-	const wantLibs = ["libmicrohttpd12", "libgnutls30", "libssl3", "libjson-c5", "libsqlite3-0", "libcurl4", "libpcre2-8-0", "ca-certificates"];
+	const wantLibs = ["libmicrohttpd12", "libgnutls30", "libssl3", "libjson-c5", "libsqlite3-0", "libcurl4", "libhogweed6", "libgmp10", "libpcre2-8-0", "ca-certificates"];
 	const apt = runtime.find((i) => i.keyword === "RUN" && /apt-get install/.test(i.args));
 	if (!apt) out.push(`${file}: the runtime stage installs no packages`);
 	else {

@@ -6,8 +6,10 @@
 # machine; safe to run again (it does nothing when everything is present).
 set -eu
 
+# nettle-dev and libgmp-dev: the SNP report's P-384 check (make P384=openssl
+# builds without them; their runtime libraries come with libgnutls30 anyway).
 build_packages="gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev
-libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev openssl"
+libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev nettle-dev libgmp-dev openssl"
 # python3 and its packages run upstream Keylime's keylime_oneshot_attestation
 # against teev (tests/integration/test_anonymous_clients.c).
 test_packages="libcmocka-dev curl ca-certificates swtpm swtpm-tools tpm2-tools prometheus clang libclang-rt-14-dev jq

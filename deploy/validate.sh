@@ -623,7 +623,7 @@ systemd_boot_checks() {
 		# procps: /bin/kill, which the unit's ExecReload runs.
 		if ! chroot "$template" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 			systemd systemd-sysv procps ca-certificates curl libmicrohttpd12 libgnutls30 libssl3 libjson-c5 \
-			libsqlite3-0 libcurl4 libpcre2-8-0 && apt-get clean' >"$WORK/systemd-root.log" 2>&1; then
+			libsqlite3-0 libcurl4 libhogweed6 libgmp10 libpcre2-8-0 && apt-get clean' >"$WORK/systemd-root.log" 2>&1; then
 			fail "systemd boot test: installing systemd into the root"
 			show "$WORK/systemd-root.log" | tail -5
 			rm -rf "$template"

@@ -1,5 +1,6 @@
 /* main.c - the `teev` binary: dispatch to subcommands. */
 #include "server/commands.h"
+#include "verifier/p384.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,7 @@ static void usage(FILE *out)
 		"  certs    create a development CA folder in Keylime's layout (certs init DIR)\n"
 		"  policy   list, show, add, replace, delete or validate stored policies\n"
 		"  log      list or show recorded verdicts (the verification log)\n"
-		"  version  print the version\n"
+		"  version  print the version and the P-384 library\n"
 		"\n"
 		"`teev <command> --help` describes each command's options.\n");
 }
@@ -37,7 +38,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "log") == 0)
 		return cmd_log(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("teev %s\n", TEEV_VERSION);
+		printf("teev %s\nSNP report signature (ECDSA P-384): %s\n", TEEV_VERSION,
+		       p384_implementation());
 		return 0;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

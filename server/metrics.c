@@ -3,6 +3,7 @@
 
 #include "server/commands.h"
 #include "verifier/failures.h"
+#include "verifier/p384.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -235,8 +236,11 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	if (!t.data)
 		return NULL;
 	t.data[0] = '\0';
-	put(&t, "# HELP teev_build_info The version of this teev.\n# TYPE teev_build_info gauge\n"
-		"teev_build_info{version=\"%s\"} 1\n", TEEV_VERSION);
+	put(&t,
+	    "# HELP teev_build_info The version of this teev and what checks SNP report "
+	    "signatures (nettle or openssl).\n# TYPE teev_build_info gauge\n"
+	    "teev_build_info{version=\"%s\",p384=\"%s\"} 1\n",
+	    TEEV_VERSION, p384_implementation());
 	gauge(&t, "teev_ready", "1 when the server is ready to answer (database, trust anchors, not stopping).",
 	      (uint64_t)g->ready);
 

@@ -11,13 +11,13 @@
 #include "verifier/bytes.h"
 #include "verifier/failures.h"
 #include "verifier/kds.h"
+#include "verifier/p384.h"
 #include "verifier/snp_certs_buf.h"
 #include "verifier/snp_vek.h"
 #include "verifier/vek_cache.h"
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -161,35 +161,16 @@ static uint8_t *offline_vcek(const char *dir, const struct snp_report *r,
 	return bytes_read_file(path, MAX_CERT_FILE, len, why, sizeof(why));
 }
 
-/* Verifies the report signature with a proven key. */
-static int verify_report_signature(EVP_PKEY *key, const uint8_t *report,
+/* Verifies the report signature with a proven key: ECDSA P-384 over SHA-384
+ * of bytes [0, 0x2A0) (the hash through OpenSSL, the curve through p384.h). */
+static int verify_report_signature(const struct p384_key *key, const uint8_t *report,
 				   const struct snp_report *r)
 {
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *bn_r = BN_bin2bn(r->sig_r, 48, NULL);
-	BIGNUM *bn_s = BN_bin2bn(r->sig_s, 48, NULL);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char der[128];
-	unsigned char *p = der;
-	int der_len;
-	int ok = 0;
+	uint8_t digest[P384_DIGEST_SIZE];
+	unsigned int digest_len = 0;
+	int ok = EVP_Digest(report, SNP_SIGNED_SIZE, digest, &digest_len, EVP_sha384(), NULL) == 1 &&
+		 digest_len == sizeof(digest) && p384_verify(key, digest, r->sig_r, r->sig_s) == 0;
 
-	if (!sig || !bn_r || !bn_s || !md || ECDSA_SIG_set0(sig, bn_r, bn_s) != 1) {
-		BN_free(bn_r);
-		BN_free(bn_s);
-		goto out;
-	}
-	/* sig owns the numbers from here on. */
-	der_len = i2d_ECDSA_SIG(sig, NULL);
-	if (der_len <= 0 || (size_t)der_len > sizeof(der))
-		goto out;
-	der_len = i2d_ECDSA_SIG(sig, &p);
-	if (EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) != 1)
-		goto out;
-	ok = EVP_DigestVerify(md, der, (size_t)der_len, report, SNP_SIGNED_SIZE) == 1;
-out:
-	EVP_MD_CTX_free(md);
-	ECDSA_SIG_free(sig);
 	ERR_clear_error();
 	return ok ? 0 : -1;
 }
@@ -427,10 +408,12 @@ static int prove_certificate(struct snp_verifier *v, const struct vek_candidate 
 		if (next_update < entry->validity.until)
 			entry->validity.until = next_update;
 	}
-	entry->key = X509_get_pubkey(cert);
+	/* Converted once here; the cache keeps the result for every later verdict. */
+	entry->key = p384_key_new(X509_get0_pubkey(cert));
 	if (!entry->key) {
 		failures_add(f, "tee_attestation.invalid_public_key",
-			     "endorsement certificate public key does not load");
+			     "endorsement certificate public key does not load as a P-384 key (%s)",
+			     p384_implementation());
 		goto out;
 	}
 	*product_out = product;
@@ -445,7 +428,7 @@ out:
  * proven before, else by proving a certificate (and caching it). */
 static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 		      const struct snp_report *r, time_t at, struct snp_result *out,
-		      EVP_PKEY **key, struct failures *f)
+		      struct p384_key **key, struct failures *f)
 {
 	struct vek_cache_entry entry;
 	struct vek_candidate cand;
@@ -467,7 +450,7 @@ static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 				out->vek_source = "cache";
 				return 0;
 			}
-			EVP_PKEY_free(entry.key);
+			p384_key_free(entry.key);
 		}
 	}
 
@@ -483,7 +466,7 @@ static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 							     ? product
 							     : entry.info.product;
 				if (snp_vek_match_report(&entry.info, r, p, f)) {
-					EVP_PKEY_free(entry.key);
+					p384_key_free(entry.key);
 					goto out;
 				}
 				*key = entry.key;
@@ -492,7 +475,7 @@ static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 				rc = 0;
 				goto out;
 			}
-			EVP_PKEY_free(entry.key);
+			p384_key_free(entry.key);
 		}
 	}
 	if (prove_certificate(v, &cand, r, product, at, &entry, &out->product, f))
@@ -541,7 +524,7 @@ static void check_freshness(const struct snp_evidence *e, const struct snp_repor
 enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence *e,
 			       time_t at, struct snp_result *out, struct failures *f)
 {
-	EVP_PKEY *key = NULL;
+	struct p384_key *key = NULL;
 	size_t before = f->count;
 
 	memset(out, 0, sizeof(*out));
@@ -563,7 +546,7 @@ enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence
 		return failures_contains(f, "tee_attestation.invalid_input") ? VERDICT_BAD_INPUT
 									     : VERDICT_FAIL;
 	if (verify_report_signature(key, e->report, &out->report)) {
-		EVP_PKEY_free(key);
+		p384_key_free(key);
 		failures_add(f, "tee_attestation.invalid_signature",
 			     "VEK public key does not sign SEV-SNP attestation report (%s %s from %s)",
 			     snp_product_name(out->product),
@@ -571,7 +554,7 @@ enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence
 			     out->vek_source);
 		return VERDICT_FAIL;
 	}
-	EVP_PKEY_free(key);
+	p384_key_free(key);
 	out->authenticated = true;
 	if (e->check_freshness)
 		check_freshness(e, &out->report, f);

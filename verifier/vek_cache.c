@@ -49,7 +49,7 @@ void vek_cache_free(struct vek_cache *c)
 		return;
 	for (size_t i = 0; i < c->slot_count; i++)
 		if (c->slots[i].used)
-			EVP_PKEY_free(c->slots[i].entry.key);
+			p384_key_free(c->slots[i].entry.key);
 	pthread_rwlock_destroy(&c->lock);
 	free(c->slots);
 	free(c);
@@ -73,7 +73,7 @@ int vek_cache_get(struct vek_cache *c, const uint8_t digest[32], struct vek_cach
 		struct vek_slot *s = &c->slots[(home + i) % c->slot_count];
 		if (s->used && memcmp(s->digest, digest, 32) == 0) {
 			*out = s->entry;
-			EVP_PKEY_up_ref(out->key);
+			p384_key_ref(out->key);
 			found = 1;
 			break;
 		}
@@ -111,12 +111,12 @@ void vek_cache_put(struct vek_cache *c, const uint8_t digest[32],
 		c->stats.evictions++;
 	}
 	if (target->used)
-		EVP_PKEY_free(target->entry.key);
+		p384_key_free(target->entry.key);
 	target->used = true;
 	memcpy(target->digest, digest, 32);
 	target->inserted = ++c->insert_counter;
 	target->entry = *entry;
-	EVP_PKEY_up_ref(target->entry.key);
+	p384_key_ref(target->entry.key);
 	c->stats.inserts++;
 	pthread_rwlock_unlock(&c->lock);
 }

@@ -9,16 +9,19 @@
 #ifndef TEEV_VEK_CACHE_H
 #define TEEV_VEK_CACHE_H
 
+#include "verifier/p384.h"
 #include "verifier/snp_vek.h"
 #include "verifier/snp_trust.h"
 
-#include <openssl/evp.h>
 #include <stdint.h>
 
 struct vek_cache;
 
 struct vek_cache_entry {
-	EVP_PKEY *key; /* a reference the caller owns after a hit (EVP_PKEY_free) */
+	/* The OpenSSL key and its conversion for p384_verify, made once when the
+	 * certificate was proven: a reference the caller owns after a hit
+	 * (p384_key_free). */
+	struct p384_key *key;
 	struct snp_vek_info info;
 	struct snp_validity validity;
 };

@@ -23,7 +23,7 @@ SHARED_DIR ?= $(abspath ../shared)
 
 FUZZ_TARGETS := snp_report certs_buf vcek tpm2b_public tpms_attest tpmt_signature pcr_blob \
 	tpm_quote ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy \
-	json_lift
+	json_lift p384
 
 # UBSan findings abort (so libFuzzer sees them) instead of printing and going on.
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -54,7 +54,7 @@ $(FUZZ_BUILD)/obj/gen/amd_roots.o: $(FUZZ_BUILD)/gen/amd_roots.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_BUILD)/obj/%.o: %.c
+$(FUZZ_BUILD)/obj/%.o: %.c | $(FUZZ_BUILD)/gen/p384_config.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -5,7 +5,7 @@
 # Fails on any finding; file:line and the check's id are printed.
 
 LINT_SRCS = $(sort $(wildcard server/*.c verifier/*.c policy/*.c db/*.c certs/*.c))
-LINT_CFLAGS = -std=c17 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
+LINT_CFLAGS = -std=c17 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck
 
@@ -24,7 +24,7 @@ lint-cppcheck:
 
 # One file per process, on every core; one line per finding here, the
 # analyzer's paths in $(BUILD)/lint/.
-lint-clang-tidy:
+lint-clang-tidy: $(BUILD)/gen/p384_config.h
 	@command -v $(CLANG_TIDY) >/dev/null 2>&1 || { echo "lint: $(CLANG_TIDY) is missing: apt-get install clang-tidy" >&2; exit 1; }
 	@rm -rf $(BUILD)/lint && mkdir -p $(BUILD)/lint
 	@printf '%s\n' $(LINT_SRCS) | xargs -P "$$(nproc)" -I{} sh -c \

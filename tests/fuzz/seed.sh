@@ -20,7 +20,7 @@ data="$shared/testdata"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 all="snp_report certs_buf vcek tpm2b_public tpms_attest tpmt_signature pcr_blob tpm_quote
-ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy json_lift"
+ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy json_lift p384"
 targets=${*:-$all}
 
 if [ ! -d "$data/snp" ] || [ ! -d "$data/keylime" ]; then
@@ -304,6 +304,56 @@ if want evidence_request; then
 				>"$tmp/req" && put evidence_request "$tmp/req"
 		done
 	fi
+fi
+
+# be48 FILE OFFSET: the 48-byte little-endian number at OFFSET, big-endian.
+be48() {
+	for b in $(od -An -v -tu1 -j "$2" -N 48 "$1" |
+		awk '{ for (i = 1; i <= NF; i++) a[n++] = $i } END { while (n > 0) print a[--n] }'); do
+		printf "\\$(printf %03o "$b")"
+	done
+}
+
+if want p384; then
+	# Key x || y, SHA-384 of [0, 0x2A0), r and s of every real report: valid as
+	# given. The same under other headers (see fuzz_p384.c): high s, r = 0,
+	# r = n, r + n with s = n, r after zero bytes with high s, the key negated,
+	# swapped and at infinity, digest 0, n and 0xFF * 48, r and s mod n.
+	for dir in "$snp"/*/; do
+		cert="$dir/vcek.der"
+		[ -f "$cert" ] || cert="$dir/vlek.der"
+		[ -f "$dir/report.bin" ] && [ -f "$cert" ] || continue
+		{
+			openssl x509 -inform der -in "$cert" -noout -pubkey |
+				openssl pkey -pubin -outform der | tail -c 96
+			head -c 672 "$dir/report.bin" | openssl dgst -sha384 -binary
+			be48 "$dir/report.bin" 672
+			be48 "$dir/report.bin" 744
+		} >"$tmp/sig"
+		[ "$(wc -c <"$tmp/sig")" -eq 240 ] || continue
+		for h in '\000\000' '\040\000' '\001\000' '\002\000' '\023\000' '\045\000' \
+			'\100\000' '\200\000' '\300\000' '\000\001' '\000\002' '\000\003' '\066\000'; do
+			{ printf "$h\\060\\060\\060"; cat "$tmp/sig"; } >"$tmp/p384" && put p384 "$tmp/p384"
+		done
+	done
+	# Signatures the harness makes with its own keys (d = 1, n - 1, fixed; bit
+	# 5 of the second byte): over a fixed digest, and over r, n - r and d*r,
+	# where u1*G + u2*Q doubles or vanishes. The key bytes are unused; the
+	# nonce comes from the r bytes.
+	head -c 48 /dev/zero | tr '\0' '\252' >"$tmp/digest"
+	for source in 1 2 3; do
+		for op in 0 4 5 6; do
+			h1=$((32 + source * 8 + op))
+			{
+				printf "\\000\\$(printf %03o $h1)\\060\\060\\060"
+				head -c 96 /dev/zero
+				cat "$tmp/digest"
+				printf 'nonce-%s-%s-' "$source" "$op"
+				head -c 38 /dev/zero | tr '\0' '\021'
+				head -c 48 /dev/zero
+			} >"$tmp/p384" && put p384 "$tmp/p384"
+		done
+	done
 fi
 
 if want snp_policy; then

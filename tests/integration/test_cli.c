@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "tests/integration/harness.h"
+#include "verifier/p384.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -284,8 +285,13 @@ static void test_version_command(void **state)
 	(void)state;
 
 	const char *argv[] = {teev(), "version", NULL};
+	char line[96];
 	assert_int_equal(harness_run_capture(argv, &out, NULL), 0);
 	assert_non_null(strstr(out, "teev "));
+	/* The build's P-384 library (make P384=...), as the binary reports it. */
+	snprintf(line, sizeof(line), "SNP report signature (ECDSA P-384): %s\n",
+		 p384_implementation());
+	assert_non_null(strstr(out, line));
 	free(out);
 }
 

@@ -12,7 +12,9 @@
 
 #include "db/db.h"
 #include "db/db_internal.h"
+#include "server/commands.h"
 #include "tests/integration/harness.h"
+#include "verifier/p384.h"
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -101,6 +103,10 @@ static void test_metrics_count_requests_and_parse(void **state)
 	assert_int_equal(harness_metric(scrape, "teev_verdicts_total{type=\"tee\",result=\"pass\"}"), 5);
 	assert_int_equal(harness_metric(scrape, "teev_http_request_duration_seconds_count{route=\"/verify/evidence\"}"), 6);
 	assert_int_equal(harness_metric(scrape, "teev_ready"), 1);
+	char build_info[128];
+	snprintf(build_info, sizeof(build_info), "teev_build_info{version=\"%s\",p384=\"%s\"}",
+		 TEEV_VERSION, p384_implementation());
+	assert_int_equal(harness_metric(scrape, build_info), 1);
 	/* The VCEK chain was proven once; the other four verdicts hit the cache. */
 	assert_int_equal(harness_metric(scrape, "teev_vek_cache_hits_total"), 4);
 

@@ -30,6 +30,8 @@
 #include <time.h>
 
 #include <json-c/json.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -546,6 +548,70 @@ static void test_flipped_signature_byte(void **state)
 				     "does not sign");
 	assert_oak_byte_change_fails(0x2E8 + 20, 0x80, "tee_attestation.invalid_signature",
 				     "does not sign");
+}
+
+/* Writes a 48-byte big-endian number into the report's 72-byte little-endian
+ * signature field at off (the rest of the field zero). */
+static void put_scalar_le(uint8_t *report, size_t off, const uint8_t be[48])
+{
+	memset(report + off, 0, 72);
+	for (size_t i = 0; i < 48; i++)
+		report[off + i] = be[47 - i];
+}
+
+/* milan-v3-oak with S replaced by f(S): the verdict's status and failures. */
+static void assert_oak_with_s(void (*change)(BIGNUM *s, const BIGNUM *n), bool passes)
+{
+	struct loaded l = load("milan-v3-oak", "vcek.der");
+	struct failures *f = new_failures();
+	struct snp_result res;
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_secp384r1);
+	BIGNUM *s = BN_new();
+	uint8_t be[48];
+	enum verdict_status status;
+
+	assert_true(g && s);
+	for (size_t i = 0; i < 48; i++)
+		be[i] = l.report[0x2E8 + 47 - i];
+	assert_non_null(BN_bin2bn(be, 48, s));
+	change(s, EC_GROUP_get0_order(g));
+	assert_int_equal(BN_bn2binpad(s, be, 48), 48);
+	BN_free(s);
+	EC_GROUP_free(g);
+	put_scalar_le(l.report, 0x2E8, be);
+	status = verify_with_cert(l.report, l.report_len, l.leaf, l.leaf_len, l.at, &res, f);
+	if (passes)
+		assert_pass(status, f);
+	else
+		assert_one_failure(status, f, VERDICT_FAIL, "tee_attestation.invalid_signature",
+				   "does not sign");
+}
+
+static void s_to_n_minus_s(BIGNUM *s, const BIGNUM *n)
+{
+	assert_int_equal(BN_sub(s, n, s), 1);
+}
+
+static void s_to_n(BIGNUM *s, const BIGNUM *n)
+{
+	assert_non_null(BN_copy(s, n));
+}
+
+static void s_to_zero(BIGNUM *s, const BIGNUM *n)
+{
+	(void)n;
+	BN_zero(s);
+}
+
+/* ECDSA takes s and n - s alike (so do upstream Keylime's python cryptography
+ * and both of teev's P-384 implementations, see test_p384): a report with its
+ * S replaced by n - S still passes. S = n and S = 0 are out of range. */
+static void test_signature_high_s_and_out_of_range_s(void **state)
+{
+	(void)state;
+	assert_oak_with_s(s_to_n_minus_s, true);
+	assert_oak_with_s(s_to_n, false);
+	assert_oak_with_s(s_to_zero, false);
 }
 
 static void test_flipped_measurement_byte(void **state)
@@ -1258,6 +1324,7 @@ int main(void)
 		TEST(test_vlek_vector_passes_in_validity),
 		TEST(test_vlek_vector_expired_now),
 		TEST(test_flipped_signature_byte),
+		TEST(test_signature_high_s_and_out_of_range_s),
 		TEST(test_flipped_measurement_byte),
 		TEST(test_reported_tcb_changed),
 		TEST(test_chip_id_changed),
