@@ -25,8 +25,10 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -pthread
 
 LIB_SRCS := $(wildcard verifier/*.c policy/*.c db/*.c) certs/ca_tool.c \
 	$(filter-out server/main.c,$(wildcard server/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o \
+	$(BUILD)/obj/gen/intel_roots.o
 AMD_PEMS := $(sort $(wildcard certs/amd/*.pem))
+INTEL_PEMS := $(sort $(wildcard certs/intel/*.pem))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
@@ -42,7 +44,11 @@ $(BUILD)/gen/amd_roots.c: certs/embed-pem.sh $(AMD_PEMS)
 	@mkdir -p $(@D)
 	sh certs/embed-pem.sh $(AMD_PEMS) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/amd_roots.o: $(BUILD)/gen/amd_roots.c
+$(BUILD)/gen/intel_roots.c: certs/embed-pem.sh $(INTEL_PEMS)
+	@mkdir -p $(@D)
+	sh certs/embed-pem.sh --prefix intel_root $(INTEL_PEMS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -33,7 +33,8 @@ FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) -O1 -g $(FUZZ_SANITIZE) \
 # Seconds per input before libFuzzer calls it a hang; memory per process.
 FUZZ_OPTIONS := -timeout=10 -rss_limit_mb=2560 -print_final_stats=1
 
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/gen/amd_roots.o
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/gen/amd_roots.o \
+	$(FUZZ_BUILD)/obj/gen/intel_roots.o
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-regress fuzz-check-clang $(FUZZ_TARGETS:%=fuzz-%) \
@@ -50,7 +51,11 @@ $(FUZZ_BUILD)/gen/amd_roots.c: certs/embed-pem.sh $(AMD_PEMS)
 	@mkdir -p $(@D)
 	sh certs/embed-pem.sh $(AMD_PEMS) >$@.tmp && mv $@.tmp $@
 
-$(FUZZ_BUILD)/obj/gen/amd_roots.o: $(FUZZ_BUILD)/gen/amd_roots.c
+$(FUZZ_BUILD)/gen/intel_roots.c: certs/embed-pem.sh $(INTEL_PEMS)
+	@mkdir -p $(@D)
+	sh certs/embed-pem.sh --prefix intel_root $(INTEL_PEMS) >$@.tmp && mv $@.tmp $@
+
+$(FUZZ_BUILD)/obj/gen/%.o: $(FUZZ_BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
