@@ -32,7 +32,7 @@ INTEL_PEMS := $(sort $(wildcard certs/intel/*.pem))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
-SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
+SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge $(BUILD)/tests/test_tdx_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
 .PHONY: all run test check deps deps-test clean asan ubsan valgrind tests
@@ -63,13 +63,16 @@ $(BUILD)/libteev.a: $(LIB_OBJS)
 $(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-# Test support, independent of teev's own code: the SNP forge builds
+# Test support, independent of teev's own code: the SNP and TDX forges build
 # evidence, the fake KDS serves certificates over plain HTTP on loopback.
-FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o
+FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o \
+	$(BUILD)/obj/tests/support/tdx_forge.o
 TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o
 $(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(BUILD)/obj/tests/support/snp_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 $(BUILD)/fake-kds: $(BUILD)/obj/tests/support/fake_kds_main.o $(BUILD)/obj/tests/support/fake_kds.o
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+$(BUILD)/tdx-forge: $(BUILD)/obj/tests/support/tdx_forge_main.o $(BUILD)/obj/tests/support/tdx_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
@@ -77,6 +80,9 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/test_snp_forge: $(BUILD)/obj/tests/support/test_snp_forge.o $(FORGE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
+$(BUILD)/tests/test_tdx_forge: $(BUILD)/obj/tests/support/test_tdx_forge.o $(FORGE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 
@@ -89,7 +95,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/integration/test_%.o $(INTEGRATION_SUP
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 
-tests: $(BUILD)/teev $(BUILD)/snp-forge $(BUILD)/fake-kds $(ALL_TESTS)
+tests: $(BUILD)/teev $(BUILD)/snp-forge $(BUILD)/tdx-forge $(BUILD)/fake-kds $(ALL_TESTS)
 
 # `make test` installs what is missing first, then builds and runs in a
 # sub-make, so pkg-config sees freshly installed libraries.
@@ -99,6 +105,7 @@ test: deps-test
 
 check: tests
 	TEEV_BIN=$(abspath $(BUILD)/teev) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
+	TDX_FORGE=$(abspath $(BUILD)/tdx-forge) \
 	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(ALL_TESTS)
 
 asan:
