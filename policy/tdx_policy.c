@@ -290,7 +290,8 @@ static int parse_refused_advisories(struct tdx_policy *p, const struct field *fd
 	char path[64], got[64];
 	size_t n = 0;
 
-	if (want_list(v, fd->name, "omit the field to refuse none", &n, c))
+	/* want_list refused an empty list; said again for the analyzer. */
+	if (want_list(v, fd->name, "omit the field to refuse none", &n, c) || n == 0)
 		return -1;
 	p->refused = calloc(n, sizeof(*p->refused));
 	if (!p->refused)
@@ -326,7 +327,8 @@ static int parse_hex_list(struct tdx_policy *p, const struct field *fd, struct j
 	if (want_list(v, fd->name,
 		      fd->rule == RULE_MR_TD ? "use \"allow_any_mr_td\": true to allow any"
 					     : "omit the field to allow any value",
-		      &n, c))
+		      &n, c) ||
+	    n == 0)
 		return -1;
 	l->bytes = calloc(n, info->width);
 	if (!l->bytes)

@@ -230,6 +230,8 @@ static int want_string(struct doc *d, struct json_object *o, const char *base, c
 	struct json_object *v = member(o, key);
 	char path[128];
 
+	*s = "";
+	*len = 0;
 	join(path, sizeof(path), base, key);
 	if (!v)
 		return bad(d, path, "missing");
@@ -246,6 +248,7 @@ static int want_int(struct doc *d, struct json_object *o, const char *base, cons
 	struct json_object *v = member(o, key);
 	char path[128];
 
+	*out = 0;
 	join(path, sizeof(path), base, key);
 	if (!v)
 		return bad(d, path, "missing");
@@ -336,6 +339,8 @@ static int want_array(struct doc *d, struct json_object *o, const char *base, co
 	struct json_object *v = member(o, key);
 	char path[128];
 
+	*arr = NULL;
+	*n = 0;
 	join(path, sizeof(path), base, key);
 	if (!v)
 		return bad(d, path, "missing");

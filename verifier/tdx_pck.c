@@ -403,7 +403,7 @@ static void serial_hex(X509 *cert, char *out, size_t cap)
 	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
 	int n = serial ? serial->length : 0;
 
-	if (n <= 0 || (size_t)(2 * n + 1) > cap) {
+	if (n <= 0 || 2 * (size_t)n + 1 > cap) {
 		snprintf(out, cap, "?");
 		return;
 	}
