@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- items and sources ---- */
 
@@ -82,17 +83,20 @@ static int dir_get(void *ctx, const uint8_t fmspc[6], enum tdx_ca_type ca, time_
 	(void)at;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < TDX_COLLATERAL_ITEMS; i++) {
-		snprintf(out->where[i], sizeof(out->where[i]), "%s/%s", dir, item_files[i]);
+		struct stat st;
 		size_t len = 0;
-		uint8_t *data = bytes_read_file(out->where[i], TDX_COLLATERAL_MAX_ITEM, &len, why,
-						sizeof(why));
+		uint8_t *data;
+
+		snprintf(out->where[i], sizeof(out->where[i]), "%s/%s", dir, item_files[i]);
+		/* Asked before reading: errno after the read is not the open's any more. */
+		if (lstat(out->where[i], &st) != 0 && errno == ENOENT)
+			continue; /* missing: the verifier names it */
+		data = bytes_read_file(out->where[i], TDX_COLLATERAL_MAX_ITEM, &len, why, sizeof(why));
 		if (data) {
 			out->data[i] = data;
 			out->len[i] = len;
 			continue;
 		}
-		if (errno == ENOENT)
-			continue; /* missing: the verifier names it */
 		failures_add(f, "tee_attestation.collateral", "%s: %s", item_names[i], why);
 		dir_release(NULL, out);
 		return -1;

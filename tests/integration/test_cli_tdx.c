@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *teev(void)
@@ -207,6 +208,35 @@ static void test_real_v5_partial_collateral(void **state)
 	harness_run(rm);
 }
 
+static void test_unreadable_collateral_item(void **state)
+{
+	static const char *const files[] = {"quote.dat", "tcb_info.json", "pck_crl.der",
+					    "root_crl.der", "tcb_signing_chain.pem"};
+	char dir[1024], from[1200], sub[1100], quote[1100], tmp[] = "/tmp/teev-tdx-dir-XXXXXX";
+	struct outcome o;
+
+	(void)state;
+	/* qe_identity.json is a folder: not "missing" but a failure naming it. */
+	vector_dir("a-trustee-uptodate", dir, sizeof(dir));
+	assert_non_null(mkdtemp(tmp));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(from, sizeof(from), "%s/%s", dir, files[i]);
+		assert_int_equal(copy_file(from, tmp, files[i]), 0);
+	}
+	snprintf(sub, sizeof(sub), "%s/qe_identity.json", tmp);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(quote, sizeof(quote), "%s/quote.dat", tmp);
+	const char *args[] = {"--tdx-quote", quote, "--collateral", tmp, "--at", "2023-07-01T01:00:00Z",
+			      NULL};
+	run(args, &o);
+	assert_int_equal(o.rc, 1);
+	assert_string_equal(o.types, "tee_attestation.collateral");
+	assert_non_null(strstr(json_object_to_json_string(o.results), "is not a regular file"));
+	outcome_free(&o);
+	const char *rm[] = {"/bin/rm", "-rf", tmp, NULL};
+	harness_run(rm);
+}
+
 static void test_real_qvl_samples(void **state)
 {
 	char dir[1024], quote[1100];
@@ -360,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_real_unsupported),
 		cmocka_unit_test(test_real_outofdate_with_and_without_policy),
 		cmocka_unit_test(test_real_v5_partial_collateral),
+		cmocka_unit_test(test_unreadable_collateral_item),
 		cmocka_unit_test(test_real_qvl_samples),
 		cmocka_unit_test(test_forged_fixture_with_nonce),
 		cmocka_unit_test(test_usage_errors),
