@@ -326,7 +326,7 @@ struct json_object *tdx_claims(const struct tdx_result *r)
 {
 	const struct tdx_td_report *b = &r->quote.body;
 	struct json_object *c = json_object_new_object();
-	char name[16];
+	char name[24];
 
 	/* Trustee's names (TDX.md "Claims"); hex strings for byte fields. */
 	if (r->tcb_evaluated) {

@@ -268,7 +268,7 @@ static void check_vector(const char *vector, const char *expected_file)
 	check_hex_claim(claims, "tee_tcb_svn", expected, "tee_tcb_svn");
 	assert_true(json_object_object_get_ex(expected, "rtmr", &v));
 	for (int i = 0; i < 4; i++) {
-		char name[16];
+		char name[24];
 		snprintf(name, sizeof(name), "rtmr_%d", i);
 		assert_string_equal(string_claim(claims, name),
 				    json_object_get_string(json_object_array_get_idx(v, i)));
