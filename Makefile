@@ -125,6 +125,7 @@ valgrind: deps-test all tests
 	@status=0; \
 	VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) TEEV_REAL_BIN=$(abspath $(BUILD)/teev) \
 	TEEV_BIN=$(abspath tests/valgrind/teev.sh) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
+	TDX_FORGE=$(abspath $(BUILD)/tdx-forge) \
 	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(INTEGRATION_TESTS) || status=1; \
 	sh tests/valgrind/report.sh $(BUILD)/valgrind || status=1; \
 	exit $$status
