@@ -246,6 +246,11 @@ static void judge_collateral(const struct tdx_verifier *v, const struct tdx_coll
 			     ti->pce_id[1], out->pck.fmspc[0], out->pck.fmspc[1], out->pck.fmspc[2],
 			     out->pck.fmspc[3], out->pck.fmspc[4], out->pck.fmspc[5],
 			     out->pck.pce_id[0], out->pck.pce_id[1]);
+	else if (ti->tcb_type != 0)
+		/* Type 0 is the one comparison Intel defines; another would be misread. */
+		failures_add(f, "tee_attestation.tcb_info_mismatch",
+			     "TCB info (%s) has tcbType %lld; teev knows how to compare tcbType 0 only",
+			     c->where[TDX_COLLATERAL_TCB_INFO], (long long)ti->tcb_type);
 	else
 		(void)tdx_tcb_check_module(ti, &out->quote.body, f);
 	if (f->count == before) {

@@ -782,7 +782,7 @@ char *tdx_forge_tcb_info(EVP_PKEY *key, const struct tdx_forge_tcb_info_opts *o)
 	put_hex(&v, o->fmspc, 6, false);
 	PUT_LITERAL(&v, "\",\"pceId\":\"");
 	put_hex(&v, o->pce_id, 2, false);
-	putf(&v, "\",\"tcbType\":0,\"tcbEvaluationDataNumber\":%u,", o->eval_num);
+	putf(&v, "\",\"tcbType\":%u,\"tcbEvaluationDataNumber\":%u,", o->tcb_type, o->eval_num);
 	PUT_LITERAL(&v, "\"tdxModule\":{\"mrsigner\":\"");
 	put_hex(&v, o->module_mrsigner, 48, true);
 	PUT_LITERAL(&v, "\",\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"}");

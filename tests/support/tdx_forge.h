@@ -145,6 +145,7 @@ struct tdx_forge_tcb_info_opts {
 	int version;    /* 3 */
 	time_t issue_date, next_update;
 	uint8_t fmspc[6], pce_id[2];
+	unsigned tcb_type; /* 0, the only one Intel defines */
 	unsigned eval_num;
 	uint8_t module_mrsigner[48];
 	size_t module_count;

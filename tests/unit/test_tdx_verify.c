@@ -953,21 +953,24 @@ static void test_forged_tcb_info_for_another_platform(void **state)
 	assert_message_has(f, 0, "FMSPC 50806f000001");
 }
 
-static void test_forged_tcb_info_wrong_id_or_version(void **state)
+static void test_forged_tcb_info_wrong_id_version_or_type(void **state)
 {
 	(void)state;
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		struct forged *fx = new_forged();
 		struct failures *f = new_failures();
 		struct tdx_result *r = new_result();
 
 		if (k == 0)
 			fx->t.id = "SGX";
-		else
+		else if (k == 1)
 			fx->t.version = 2;
+		else
+			fx->t.tcb_type = 1;
 		build(fx);
 		assert_failures(run(fx, r, f), f, "tee_attestation.tcb_info_mismatch", NULL);
-		assert_message_has(f, 0, "expected id \"TDX\" version 3");
+		assert_message_has(f, 0, k < 2 ? "expected id \"TDX\" version 3" : "tcbType 1");
+		assert_false(r->tcb_evaluated);
 	}
 }
 
@@ -1426,7 +1429,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_forged_signing_chain_root_first_and_foreign_root,
 					  run_cleanups),
 		cmocka_unit_test_teardown(test_forged_tcb_info_for_another_platform, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tcb_info_wrong_id_or_version, run_cleanups),
+		cmocka_unit_test_teardown(test_forged_tcb_info_wrong_id_version_or_type, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_qe_identity_wrong_id, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_outofdate_platform, run_cleanups),
 		cmocka_unit_test_teardown(test_forged_tcb_level_not_supported, run_cleanups),
