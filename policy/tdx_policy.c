@@ -308,7 +308,8 @@ static int parse_refused_advisories(struct tdx_policy *p, const struct field *fd
 		snprintf(path, sizeof(path), "%s[%zu]", fd->name, i);
 		if (!ok)
 			return refuse(c, "field \"%s\": expected an advisory id like \"INTEL-SA-00837\" (letters, digits, '-', at most %d), got %s",
-				      path, TDX_ADVISORY_ID_MAX - 1, describe(item, got, sizeof(got)));
+				      path, TDX_ADVISORY_ID_MAX - 1,
+				      describe(item, got, sizeof(got)));
 		memcpy(p->refused[i], s, len);
 		p->refused[i][len] = '\0';
 	}
@@ -580,7 +581,9 @@ static size_t check_list(const struct byte_list *l, enum hex_rule rule, const ui
 	allowed.buf[0] = '\0';
 	for (; shown < l->count; shown++) {
 		bytes_to_hex(l->bytes + shown * info->width, info->width, hex);
-		if (allowed.used + 2 + strlen(hex) + (shown + 1 < l->count ? 20 : 0) > ALLOWED_BUDGET)
+		size_t reserve = shown + 1 < l->count ? 20 : 0; /* room for ", and N more" */
+
+		if (allowed.used + 2 + strlen(hex) + reserve > ALLOWED_BUDGET)
 			break;
 		text_add(&allowed, "%s%s", shown ? ", " : "", hex);
 	}

@@ -91,7 +91,8 @@ static int dir_get(void *ctx, const uint8_t fmspc[6], enum tdx_ca_type ca, time_
 		/* Asked before reading: errno after the read is not the open's any more. */
 		if (lstat(out->where[i], &st) != 0 && errno == ENOENT)
 			continue; /* missing: the verifier names it */
-		data = bytes_read_file(out->where[i], TDX_COLLATERAL_MAX_ITEM, &len, why, sizeof(why));
+		data = bytes_read_file(out->where[i], TDX_COLLATERAL_MAX_ITEM, &len, why,
+				       sizeof(why));
 		if (data) {
 			out->data[i] = data;
 			out->len[i] = len;

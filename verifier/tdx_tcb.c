@@ -193,9 +193,11 @@ static int relaunch_advised(const struct tdx_tcb_info *ti, const struct tdx_td_r
 			    o->qe_level->status == TDX_TCB_REVOKED))
 		return 0;
 	if (sgx != TDX_TCB_UP_TO_DATE && sgx != TDX_TCB_SW_HARDENING_NEEDED &&
-	    sgx != TDX_TCB_CONFIGURATION_NEEDED && sgx != TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
+	    sgx != TDX_TCB_CONFIGURATION_NEEDED &&
+	    sgx != TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
 		return 0;
-	if (o->status != TDX_TCB_OUT_OF_DATE && o->status != TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED)
+	if (o->status != TDX_TCB_OUT_OF_DATE &&
+	    o->status != TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED)
 		return 0;
 	if (module_status != TDX_TCB_OUT_OF_DATE)
 		return 0;

@@ -202,7 +202,8 @@ int tdx_trust_verify_chain(const struct tdx_trust *t, X509 *leaf, X509 *intermed
 		der_sha256_hex(t->root, want);
 		failures_add(f, failure_type,
 			     "%s chain ends in \"%s\" (SHA-256 %s), not the pinned Intel SGX Root CA (SHA-256 %s, %s)",
-			     what, subject_cn(presented_root, cn, sizeof(cn)), have, want, t->origin);
+			     what, subject_cn(presented_root, cn, sizeof(cn)), have, want,
+			     t->origin);
 		return -1;
 	}
 	X509 *const certs[3] = {leaf, intermediate ? intermediate : t->root, t->root};
@@ -301,7 +302,8 @@ EVP_PKEY *tdx_p256_key(const uint8_t xy[64])
 	point[0] = 0x04;
 	memcpy(point + 1, xy, 64);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point));
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
+						      sizeof(point));
 	params[2] = OSSL_PARAM_construct_end();
 	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)

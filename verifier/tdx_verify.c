@@ -215,13 +215,13 @@ static void judge_collateral(const struct tdx_verifier *v, const struct tdx_coll
 	if (!signer)
 		goto out;
 	if (c->data[TDX_COLLATERAL_QE_IDENTITY]) {
-		qi = tdx_qe_identity_load(c->data[TDX_COLLATERAL_QE_IDENTITY],
-					  c->len[TDX_COLLATERAL_QE_IDENTITY], X509_get0_pubkey(signer),
-					  c->where[TDX_COLLATERAL_QE_IDENTITY], f);
+		enum tdx_collateral_item qe = TDX_COLLATERAL_QE_IDENTITY;
+
+		qi = tdx_qe_identity_load(c->data[qe], c->len[qe], X509_get0_pubkey(signer),
+					  c->where[qe], f);
 		if (qi) {
-			check_validity("QE identity", c->where[TDX_COLLATERAL_QE_IDENTITY],
-				       qi->issue_date, qi->next_update, qi->issue_text, qi->next_text,
-				       at, f);
+			check_validity("QE identity", c->where[qe], qi->issue_date, qi->next_update,
+				       qi->issue_text, qi->next_text, at, f);
 			qe_level = tdx_tcb_check_qe(qi, &out->quote.qe_report, f);
 			out->has_qe_identity = qe_level != NULL;
 			out->qe_eval_num = qi->eval_num;
@@ -238,7 +238,8 @@ static void judge_collateral(const struct tdx_verifier *v, const struct tdx_coll
 	check_validity("TCB info", c->where[TDX_COLLATERAL_TCB_INFO], ti->issue_date,
 		       ti->next_update, ti->issue_text, ti->next_text, at, f);
 	before = f->count;
-	if (memcmp(ti->fmspc, out->pck.fmspc, 6) != 0 || memcmp(ti->pce_id, out->pck.pce_id, 2) != 0)
+	if (memcmp(ti->fmspc, out->pck.fmspc, 6) != 0 ||
+	    memcmp(ti->pce_id, out->pck.pce_id, 2) != 0)
 		failures_add(f, "tee_attestation.tcb_info_mismatch",
 			     "TCB info (%s) is for FMSPC %02x%02x%02x%02x%02x%02x PCE-ID %02x%02x, the PCK certificate has FMSPC %02x%02x%02x%02x%02x%02x PCE-ID %02x%02x",
 			     c->where[TDX_COLLATERAL_TCB_INFO], ti->fmspc[0], ti->fmspc[1],

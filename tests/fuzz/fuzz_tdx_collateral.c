@@ -111,14 +111,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!doc)
 				continue;
 			if (i == 0) {
-				struct tdx_tcb_info *ti = tdx_tcb_info_load((const uint8_t *)doc, len, key,
-									    "fuzz", &f);
+				struct tdx_tcb_info *ti =
+					tdx_tcb_info_load((const uint8_t *)doc, len, key, "fuzz", &f);
 				if (ti)
 					exercise_tcb_info(ti, &f);
 				tdx_tcb_info_free(ti);
 			} else {
-				struct tdx_qe_identity *qi = tdx_qe_identity_load((const uint8_t *)doc, len,
-										  key, "fuzz", &f);
+				struct tdx_qe_identity *qi =
+					tdx_qe_identity_load((const uint8_t *)doc, len, key, "fuzz", &f);
 				static struct tdx_qe_report qe;
 				if (qi) {
 					memcpy(qe.mr_signer, qi->mrsigner, 32);

@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f.count != 0 || (q->version != 4 && q->version != 5) || q->att_key_type != 2 ||
 		    q->tee_type != TDX_TEE_TYPE_TDX || q->trailing > TDX_QUOTE_MAX_TRAILING ||
 		    (q->body_type != TDX_BODY_TYPE_TD10 && q->body_type != TDX_BODY_TYPE_TD15) ||
-		    q->signed_len > size || !inside(q->qe_report_raw, TDX_QE_REPORT_SIZE, data, size) ||
+		    q->signed_len > size ||
+		    !inside(q->qe_report_raw, TDX_QE_REPORT_SIZE, data, size) ||
 		    !inside(q->auth_data, q->auth_data_len, data, size) ||
 		    !inside(q->pck_chain, q->pck_chain_len, data, size) ||
 		    q->pck_chain + q->pck_chain_len + q->trailing != data + size)

@@ -30,8 +30,9 @@
 #define PATH_SIZE 4096
 
 const uint8_t tdx_forge_qe_mrsigner[32] = {
-	0xdc, 0x9e, 0x2a, 0x7c, 0x6f, 0x94, 0x8f, 0x17, 0x47, 0x4e, 0x34, 0xa7, 0xfc, 0x43, 0xed, 0x03,
-	0x0f, 0x7c, 0x15, 0x63, 0xf1, 0xba, 0xbd, 0xdf, 0x63, 0x40, 0xc8, 0x2e, 0x0e, 0x54, 0xa8, 0xc5};
+	0xdc, 0x9e, 0x2a, 0x7c, 0x6f, 0x94, 0x8f, 0x17, 0x47, 0x4e, 0x34, 0xa7, 0xfc, 0x43, 0xed,
+	0x03, 0x0f, 0x7c, 0x15, 0x63, 0xf1, 0xba, 0xbd, 0xdf, 0x63, 0x40, 0xc8, 0x2e, 0x0e, 0x54,
+	0xa8, 0xc5};
 const uint8_t tdx_forge_qe_vendor_id[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
 					    0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 
@@ -318,7 +319,8 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
 		ASN1_OBJECT *oid = OBJ_txt2obj(SGX_OID, 1);
 		ASN1_OCTET_STRING *value = ASN1_OCTET_STRING_new();
 		X509_EXTENSION *ext = NULL;
-		int ok = oid && value && ASN1_OCTET_STRING_set(value, sgx_ext->p, (int)sgx_ext->len) &&
+		int ok = oid && value &&
+			 ASN1_OCTET_STRING_set(value, sgx_ext->p, (int)sgx_ext->len) &&
 			 (ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, value)) &&
 			 X509_add_ext(x, ext, -1) == 1;
 		X509_EXTENSION_free(ext);
@@ -879,7 +881,8 @@ int tdx_forge_crl(X509 *issuer, EVP_PKEY *key, time_t this_update, time_t next_u
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		X509_REVOKED *r = X509_REVOKED_new();
-		if (!r || X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i])) != 1 ||
+		if (!r ||
+		    X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i])) != 1 ||
 		    !ASN1_TIME_set(t, this_update) || X509_REVOKED_set_revocationDate(r, t) != 1 ||
 		    X509_CRL_add0_revoked(crl, r) != 1) {
 			X509_REVOKED_free(r);

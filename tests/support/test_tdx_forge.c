@@ -105,7 +105,8 @@ static EVP_PKEY *p256_from_xy(const uint8_t xy[64])
 
 	memcpy(point + 1, xy, 64);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point));
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
+						      sizeof(point));
 	params[2] = OSSL_PARAM_construct_end();
 	assert_non_null(ctx);
 	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
@@ -399,8 +400,8 @@ static void test_forged_collateral_verifies_with_openssl(void **state)
 	assert_int_equal(X509_verify(pki.pck, X509_get0_pubkey(pki.ca)), 1);
 
 	X509 *const revoked[1] = {pki.pck};
-	assert_int_equal(tdx_forge_crl(pki.ca, pki.ca_key, time(NULL) - 60, time(NULL) + 60, revoked,
-				       1, &crl_der, &crl_len),
+	assert_int_equal(tdx_forge_crl(pki.ca, pki.ca_key, time(NULL) - 60, time(NULL) + 60,
+				       revoked, 1, &crl_der, &crl_len),
 			 0);
 	p = crl_der;
 	crl = d2i_X509_CRL(NULL, &p, (long)crl_len);

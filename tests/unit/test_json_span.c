@@ -214,8 +214,8 @@ static void test_depth_and_members(void **state)
 	char *last = strstr(text, ",\"k256\"");
 	assert_non_null(last);
 	last[0] = '}';
-	assert_int_equal(json_span_check(text, (size_t)(last - text) + 1, 4, NULL, 0, why, sizeof(why)),
-			 0);
+	n = (size_t)(last - text) + 1;
+	assert_int_equal(json_span_check(text, n, 4, NULL, 0, why, sizeof(why)), 0);
 }
 
 static void test_reads_nothing_past_len(void **state)

@@ -175,7 +175,8 @@ static const char *string_claim(struct json_object *claims, const char *name)
 {
 	struct json_object *v = NULL;
 
-	if (!json_object_object_get_ex(claims, name, &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(claims, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		fail_msg("claim \"%s\" is missing or not a string", name);
 	return json_object_get_string(v);
 }
@@ -215,7 +216,8 @@ static void check_hex_claim(struct json_object *claims, const char *claim,
 {
 	struct json_object *want = NULL;
 
-	if (!json_object_object_get_ex(expected, key, &want) || json_object_is_type(want, json_type_null))
+	if (!json_object_object_get_ex(expected, key, &want) ||
+	    json_object_is_type(want, json_type_null))
 		return;
 	assert_string_equal(string_claim(claims, claim), json_object_get_string(want));
 }
@@ -566,7 +568,8 @@ static void use_set(struct forged *fx)
 	fx->c.data[TDX_COLLATERAL_TCB_INFO] = (const uint8_t *)fx->set.tcb_info;
 	fx->c.len[TDX_COLLATERAL_TCB_INFO] = fx->set.tcb_info ? strlen(fx->set.tcb_info) : 0;
 	fx->c.data[TDX_COLLATERAL_QE_IDENTITY] = (const uint8_t *)fx->set.qe_identity;
-	fx->c.len[TDX_COLLATERAL_QE_IDENTITY] = fx->set.qe_identity ? strlen(fx->set.qe_identity) : 0;
+	fx->c.len[TDX_COLLATERAL_QE_IDENTITY] =
+		fx->set.qe_identity ? strlen(fx->set.qe_identity) : 0;
 	fx->c.data[TDX_COLLATERAL_PCK_CRL] = fx->set.pck_crl;
 	fx->c.len[TDX_COLLATERAL_PCK_CRL] = fx->set.pck_crl_len;
 	fx->c.data[TDX_COLLATERAL_ROOT_CRL] = fx->set.root_crl;
@@ -1267,10 +1270,9 @@ static void test_forged_revocations(void **state)
 		if (k == 0) {
 			X509 *const revoked[1] = {fx->pki.pck};
 			free(fx->set.pck_crl);
-			assert_int_equal(tdx_forge_crl(fx->pki.ca, fx->pki.ca_key, now - DAY, now + DAY,
-						       revoked, 1, &fx->set.pck_crl,
-						       &fx->set.pck_crl_len),
-					 0);
+			int rc = tdx_forge_crl(fx->pki.ca, fx->pki.ca_key, now - DAY, now + DAY,
+					       revoked, 1, &fx->set.pck_crl, &fx->set.pck_crl_len);
+			assert_int_equal(rc, 0);
 		} else {
 			X509 *const revoked[1] = {k == 1 ? fx->pki.ca : fx->pki.signing};
 			free(fx->set.root_crl);
@@ -1395,57 +1397,59 @@ static void test_intel_root_option(void **state)
 	assert_non_null(strstr(err, "not a self-signed certificate"));
 }
 
+/* Every test releases what it deferred, passed or failed. */
+#define T(fn) cmocka_unit_test_teardown(fn, run_cleanups)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_vector_a_trustee_uptodate, run_cleanups),
-		cmocka_unit_test_teardown(test_vector_a_spr_e4_unsupported, run_cleanups),
-		cmocka_unit_test_teardown(test_vector_b_automata_outofdate, run_cleanups),
-		cmocka_unit_test_teardown(test_vector_v5_sample, run_cleanups),
-		cmocka_unit_test_teardown(test_vector_qvl_wrong_root, run_cleanups),
-		cmocka_unit_test_teardown(test_vector_qvl_der_chain, run_cleanups),
-		cmocka_unit_test_teardown(test_real_outofdate_anywhere_in_its_window, run_cleanups),
-		cmocka_unit_test_teardown(test_real_collateral_outside_its_window, run_cleanups),
-		cmocka_unit_test_teardown(test_real_trustee_at_a_time_after_everything, run_cleanups),
-		cmocka_unit_test_teardown(test_real_quote_wrong_collateral, run_cleanups),
-		cmocka_unit_test_teardown(test_real_quote_bytes_changed, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_v4_uptodate_passes, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_v5_both_body_types_pass, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_processor_ca_and_trailing_bytes, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_too_many_trailing_bytes, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_stale_nonce, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tampered_body, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tampered_qe_report, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tampered_signature, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_unbound_attestation_key, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_der_chain_refused, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_wrong_root, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_pck_expired, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_pck_without_fmspc, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tampered_collateral, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_collateral_signed_by_another_key, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_collateral_expired, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_collateral_missing, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_signing_chain_root_first_and_foreign_root,
-					  run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tcb_info_for_another_platform, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tcb_info_wrong_id_version_or_type, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_qe_identity_wrong_id, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_outofdate_platform, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_tcb_level_not_supported, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_level_status_kept, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_revoked_level, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_module_identity, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_module_identity_failures, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_module_revoked, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_relaunch_advised, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_qe_identity_statuses, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_qe_identity_mismatches, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_revocations, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_bad_crls, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_collateral_json_refused, run_cleanups),
-		cmocka_unit_test_teardown(test_forged_without_source, run_cleanups),
-		cmocka_unit_test_teardown(test_intel_root_option, run_cleanups),
+		T(test_vector_a_trustee_uptodate),
+		T(test_vector_a_spr_e4_unsupported),
+		T(test_vector_b_automata_outofdate),
+		T(test_vector_v5_sample),
+		T(test_vector_qvl_wrong_root),
+		T(test_vector_qvl_der_chain),
+		T(test_real_outofdate_anywhere_in_its_window),
+		T(test_real_collateral_outside_its_window),
+		T(test_real_trustee_at_a_time_after_everything),
+		T(test_real_quote_wrong_collateral),
+		T(test_real_quote_bytes_changed),
+		T(test_forged_v4_uptodate_passes),
+		T(test_forged_v5_both_body_types_pass),
+		T(test_forged_processor_ca_and_trailing_bytes),
+		T(test_forged_too_many_trailing_bytes),
+		T(test_forged_stale_nonce),
+		T(test_forged_tampered_body),
+		T(test_forged_tampered_qe_report),
+		T(test_forged_tampered_signature),
+		T(test_forged_unbound_attestation_key),
+		T(test_forged_der_chain_refused),
+		T(test_forged_wrong_root),
+		T(test_forged_pck_expired),
+		T(test_forged_pck_without_fmspc),
+		T(test_forged_tampered_collateral),
+		T(test_forged_collateral_signed_by_another_key),
+		T(test_forged_collateral_expired),
+		T(test_forged_collateral_missing),
+		T(test_forged_signing_chain_root_first_and_foreign_root),
+		T(test_forged_tcb_info_for_another_platform),
+		T(test_forged_tcb_info_wrong_id_version_or_type),
+		T(test_forged_qe_identity_wrong_id),
+		T(test_forged_outofdate_platform),
+		T(test_forged_tcb_level_not_supported),
+		T(test_forged_level_status_kept),
+		T(test_forged_revoked_level),
+		T(test_forged_module_identity),
+		T(test_forged_module_identity_failures),
+		T(test_forged_module_revoked),
+		T(test_forged_relaunch_advised),
+		T(test_forged_qe_identity_statuses),
+		T(test_forged_qe_identity_mismatches),
+		T(test_forged_revocations),
+		T(test_forged_bad_crls),
+		T(test_forged_collateral_json_refused),
+		T(test_forged_without_source),
+		T(test_intel_root_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
