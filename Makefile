@@ -38,12 +38,14 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -pthread
 
 LIB_SRCS := $(wildcard verifier/*.c policy/*.c db/*.c) certs/ca_tool.c \
 	$(filter-out server/main.c,$(wildcard server/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o \
+	$(BUILD)/obj/gen/intel_roots.o
 AMD_PEMS := $(sort $(wildcard certs/amd/*.pem))
+INTEL_PEMS := $(sort $(wildcard certs/intel/*.pem))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
-SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
+SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge $(BUILD)/tests/test_tdx_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
 .PHONY: all run test check deps deps-test clean asan ubsan valgrind tests
@@ -55,7 +57,11 @@ $(BUILD)/gen/amd_roots.c: certs/embed-pem.sh $(AMD_PEMS)
 	@mkdir -p $(@D)
 	sh certs/embed-pem.sh $(AMD_PEMS) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/amd_roots.o: $(BUILD)/gen/amd_roots.c
+$(BUILD)/gen/intel_roots.c: certs/embed-pem.sh $(INTEL_PEMS)
+	@mkdir -p $(@D)
+	sh certs/embed-pem.sh --prefix intel_root $(INTEL_PEMS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -79,14 +85,16 @@ $(BUILD)/libteev.a: $(LIB_OBJS)
 $(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-# Test support, independent of teev's own code: the SNP and TPM forges build
-# evidence, the fake KDS serves certificates over plain HTTP on loopback.
+# Test support, independent of teev's own code: the SNP, TPM and TDX forges
+# build evidence, the fake KDS serves certificates over plain HTTP on loopback.
 FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o \
-	$(BUILD)/obj/tests/support/tpm_forge.o
+	$(BUILD)/obj/tests/support/tpm_forge.o $(BUILD)/obj/tests/support/tdx_forge.o
 TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o
 $(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(BUILD)/obj/tests/support/snp_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 $(BUILD)/fake-kds: $(BUILD)/obj/tests/support/fake_kds_main.o $(BUILD)/obj/tests/support/fake_kds.o
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+$(BUILD)/tdx-forge: $(BUILD)/obj/tests/support/tdx_forge_main.o $(BUILD)/obj/tests/support/tdx_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(BUILD)/gen/p384_config.h
@@ -94,6 +102,9 @@ $(BUILD)/obj/tests/%.o: tests/%.c | $(BUILD)/gen/p384_config.h
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/test_snp_forge: $(BUILD)/obj/tests/support/test_snp_forge.o $(FORGE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
+$(BUILD)/tests/test_tdx_forge: $(BUILD)/obj/tests/support/test_tdx_forge.o $(FORGE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 
@@ -106,7 +117,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/integration/test_%.o $(INTEGRATION_SUP
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(TEST_LIBS) $(PKG_LIBS) -o $@
 
-tests: $(BUILD)/teev $(BUILD)/snp-forge $(BUILD)/fake-kds $(ALL_TESTS)
+tests: $(BUILD)/teev $(BUILD)/snp-forge $(BUILD)/tdx-forge $(BUILD)/fake-kds $(ALL_TESTS)
 
 # `make test` installs what is missing first, then builds and runs in a
 # sub-make, so pkg-config sees freshly installed libraries.
@@ -116,6 +127,7 @@ test: deps-test
 
 check: tests
 	TEEV_BIN=$(abspath $(BUILD)/teev) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
+	TDX_FORGE=$(abspath $(BUILD)/tdx-forge) \
 	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(ALL_TESTS)
 
 asan:
@@ -135,6 +147,7 @@ valgrind: deps-test all tests
 	@status=0; \
 	VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) TEEV_REAL_BIN=$(abspath $(BUILD)/teev) \
 	TEEV_BIN=$(abspath tests/valgrind/teev.sh) SNP_FORGE=$(abspath $(BUILD)/snp-forge) \
+	TDX_FORGE=$(abspath $(BUILD)/tdx-forge) \
 	SHARED_DIR=$(abspath ../shared) sh tests/run-tests.sh $(INTEGRATION_TESTS) || status=1; \
 	sh tests/valgrind/report.sh $(BUILD)/valgrind || status=1; \
 	exit $$status

@@ -31,6 +31,7 @@ static void verify_usage(FILE *out)
 		"(DER or PEM), --certs-buf (GHCB certificate table) or vcek_offline_dir.\n"
 		"Without --nonce the freshness check is skipped. --policy evaluates an SNP\n"
 		"policy document (as stored with `teev policy add --kind snp`).\n"
+		"Intel TDX quotes: teev verify --tdx-quote FILE --collateral DIR --help.\n"
 		"Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.\n");
 }
 
@@ -177,8 +178,12 @@ int cmd_verify(int argc, char **argv)
 	time_t at = time(NULL);
 	char err[1024];
 	int rc = 2;
-	int parsed = parse_args(argc, argv, &a);
+	int parsed;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--tdx-quote") == 0 || strncmp(argv[i], "--tdx-quote=", 12) == 0)
+			return cmd_verify_tdx(argc, argv);
+	parsed = parse_args(argc, argv, &a);
 	if (parsed)
 		return parsed > 0 ? 0 : 2;
 	if (load_config(&config, a.config))

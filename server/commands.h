@@ -7,6 +7,8 @@
 
 int cmd_serve(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+/* `teev verify --tdx-quote ...` (cmd_verify_tdx.c); cmd_verify hands over. */
+int cmd_verify_tdx(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_log(int argc, char **argv);

@@ -12,7 +12,7 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  serve    serve Keylime's /vX.Y/verify/evidence API over mTLS\n"
-		"  verify   check one SEV-SNP report offline, with the server's code\n"
+		"  verify   check one SEV-SNP report or Intel TDX quote offline, with the server's code\n"
 		"  certs    create a development CA folder in Keylime's layout (certs init DIR)\n"
 		"  policy   list, show, add, replace, delete or validate stored policies\n"
 		"  log      list or show recorded verdicts (the verification log)\n"

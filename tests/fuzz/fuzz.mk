@@ -23,7 +23,7 @@ SHARED_DIR ?= $(abspath ../shared)
 
 FUZZ_TARGETS := snp_report certs_buf vcek tpm2b_public tpms_attest tpmt_signature pcr_blob \
 	tpm_quote ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy \
-	json_lift p384
+	json_lift p384 tdx_quote tdx_collateral tdx_policy
 
 # UBSan findings abort (so libFuzzer sees them) instead of printing and going on.
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -33,7 +33,8 @@ FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) -O1 -g $(FUZZ_SANITIZE) \
 # Seconds per input before libFuzzer calls it a hang; memory per process.
 FUZZ_OPTIONS := -timeout=10 -rss_limit_mb=2560 -print_final_stats=1
 
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/gen/amd_roots.o
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/gen/amd_roots.o \
+	$(FUZZ_BUILD)/obj/gen/intel_roots.o
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-regress fuzz-check-clang $(FUZZ_TARGETS:%=fuzz-%) \
@@ -50,7 +51,11 @@ $(FUZZ_BUILD)/gen/amd_roots.c: certs/embed-pem.sh $(AMD_PEMS)
 	@mkdir -p $(@D)
 	sh certs/embed-pem.sh $(AMD_PEMS) >$@.tmp && mv $@.tmp $@
 
-$(FUZZ_BUILD)/obj/gen/amd_roots.o: $(FUZZ_BUILD)/gen/amd_roots.c
+$(FUZZ_BUILD)/gen/intel_roots.c: certs/embed-pem.sh $(INTEL_PEMS)
+	@mkdir -p $(@D)
+	sh certs/embed-pem.sh --prefix intel_root $(INTEL_PEMS) >$@.tmp && mv $@.tmp $@
+
+$(FUZZ_BUILD)/obj/gen/%.o: $(FUZZ_BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 

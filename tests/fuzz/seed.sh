@@ -20,7 +20,8 @@ data="$shared/testdata"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 all="snp_report certs_buf vcek tpm2b_public tpms_attest tpmt_signature pcr_blob tpm_quote
-ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy json_lift p384"
+ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy json_lift p384
+tdx_quote tdx_collateral tdx_policy"
 targets=${*:-$all}
 
 if [ ! -d "$data/snp" ] || [ ! -d "$data/keylime" ]; then
@@ -385,6 +386,21 @@ if want mb_policy; then
 			select(. != null) | (if type == "string" then . else tojson end), "\u0000"' \
 			"$golden_tpm" | put_items mb_policy
 	fi
+fi
+
+tdx="$data/tdx"
+if want tdx_quote && [ -d "$tdx" ]; then
+	# Every real quote (v4, v5, trailing text and padding, the DER-chain
+	# sample), and cuts inside the body, the QE report and the PEM chain.
+	for f in "$tdx"/*/quote*.dat; do put tdx_quote "$f"; done
+	for n in 47 600 1000 2000 4000; do
+		head -c $n "$tdx/a-trustee-uptodate/quote.dat" >"$tmp/q" && put tdx_quote "$tmp/q"
+	done
+	head -c 4935 "$tdx/b-automata-outofdate/quote.dat" >"$tmp/q" && put tdx_quote "$tmp/q"
+fi
+
+if want tdx_collateral && [ -d "$tdx" ]; then
+	for f in "$tdx"/*/tcb_info.json "$tdx"/*/qe_identity.json; do put tdx_collateral "$f"; done
 fi
 
 # Hand-written seeds and the inputs of past findings.
