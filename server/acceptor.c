@@ -15,7 +15,8 @@
 struct acceptor {
 	int fd;
 	unsigned port;
-	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *daemon; /* under lock: acceptor_switch changes it */
+	pthread_mutex_t lock;
 	pthread_t thread;
 	bool running;
 	int stopping; /* atomic */
@@ -46,9 +47,11 @@ struct acceptor *acceptor_open(const struct sockaddr *addr, socklen_t len, char 
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&a->lock, NULL);
+	/* SO_REUSEADDR only lets a restart bind while old connections are in
+	 * TIME_WAIT; it never lets two listeners share the port. */
 	a->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (a->fd < 0 || setsockopt(a->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
-	    setsockopt(a->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ||
 	    (addr->sa_family == AF_INET6 &&
 	     setsockopt(a->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on))) ||
 	    bind(a->fd, addr, len) || listen(a->fd, SOMAXCONN) ||
@@ -88,7 +91,9 @@ static void *accept_loop(void *arg)
 			continue; /* EINTR, ECONNABORTED, and the wake-up at stop */
 		}
 		/* MHD closes the socket itself when it cannot take it (limits). */
+		pthread_mutex_lock(&a->lock);
 		MHD_add_connection(a->daemon, fd, (struct sockaddr *)&peer, peer_len);
+		pthread_mutex_unlock(&a->lock);
 	}
 	return NULL;
 }
@@ -100,6 +105,13 @@ int acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon)
 		return -1;
 	a->running = true;
 	return 0;
+}
+
+void acceptor_switch(struct acceptor *a, struct MHD_Daemon *daemon)
+{
+	pthread_mutex_lock(&a->lock);
+	a->daemon = daemon;
+	pthread_mutex_unlock(&a->lock);
 }
 
 void acceptor_stop(struct acceptor *a)
@@ -121,5 +133,6 @@ void acceptor_free(struct acceptor *a)
 	if (!a)
 		return;
 	acceptor_stop(a);
+	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

@@ -2,6 +2,7 @@
 #include "server/http.h"
 
 #include "server/acceptor.h"
+#include "server/admins.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/envelope.h"
@@ -31,6 +32,7 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct admin_set admins; /* policy_admins, read with the TLS files */
 	struct acceptor *acceptor; /* the listening socket and its accept thread */
 	struct app *app;
 	char *key_pem, *cert_pem, *trust_pem;
@@ -433,6 +435,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		req.body_len = rs->len;
 		req.client = cs ? cs->client : "";
 		req.client_fingerprint = cs ? cs->fingerprint : "";
+		req.admins = &server->admins;
 		req.arg = query_arg;
 		req.arg_ctx = connection;
 		req.body_sha256 = body_digest(rs);
@@ -492,19 +495,18 @@ static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *
 	return -1;
 }
 
-struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
+/* Reads the TLS files and policy_admins and starts a daemon for them; the
+ * listening socket is added by the caller. */
+static struct http_server *server_new(struct app *app, unsigned *threads, char *err,
+				      size_t err_len)
 {
 	const struct teev_config *c = app->config;
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct trust_collector tc = {.config = c, .err = err, .err_len = err_len};
 	char path[CONFIG_PATH_MAX * 2];
-	struct sockaddr_storage addr;
-	socklen_t addr_len = 0;
 	/* No listening socket of MHD's own: see acceptor.h. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
 			 MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
-	unsigned threads = c->threads;
-	char why[256];
 
 	if (!s) {
 		snprintf(err, err_len, "out of memory");
@@ -527,18 +529,16 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		snprintf(err, err_len, "trusted_client_ca names no file");
 		goto fail;
 	}
-	if (bind_address(c->ip, port, &addr, &addr_len, &flags)) {
-		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
+	/* Read with the TLS files, so a renewed admin certificate takes effect
+	 * with the same SIGHUP as the renewed server certificate. */
+	if (admins_load(c, &s->admins, err, err_len))
 		goto fail;
-	}
-	s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
-	if (!s->acceptor) {
-		snprintf(err, err_len, "cannot listen on %s port %u: %s", c->ip, port, why);
-		goto fail;
-	}
-	if (threads == 0) {
+	if (strchr(c->ip, ':'))
+		flags |= MHD_USE_IPv6;
+	*threads = c->threads;
+	if (*threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = cores > 0 ? (unsigned)cores : 1;
+		*threads = cores > 0 ? (unsigned)cores : 1;
 	}
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
@@ -546,7 +546,7 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
 		MHD_OPTION_HTTPS_MEM_TRUST, s->trust_pem,
 		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_THREAD_POOL_SIZE, *threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit,
@@ -555,8 +555,39 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!s->daemon) {
-		snprintf(err, err_len, "cannot start TLS on %s port %u (a bad key or certificate in %s?)",
-			 c->ip, port, c->tls_dir);
+		snprintf(err, err_len, "cannot start TLS on %s (a bad key or certificate in %s?)", c->ip,
+			 c->tls_dir);
+		goto fail;
+	}
+	return s;
+fail:
+	free(tc.pem);
+	http_server_stop(s);
+	return NULL;
+}
+
+struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
+{
+	const struct teev_config *c = app->config;
+	struct sockaddr_storage addr;
+	socklen_t addr_len = 0;
+	unsigned threads = 0;
+	unsigned v6_flag = 0;
+	char why[256];
+	struct http_server *s;
+
+	if (bind_address(c->ip, port, &addr, &addr_len, &v6_flag)) {
+		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
+		return NULL;
+	}
+	s = server_new(app, &threads, err, err_len);
+	if (!s)
+		return NULL;
+	s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
+	if (!s->acceptor) {
+		snprintf(err, err_len, "cannot listen on %s port %u: %s%s", c->ip, port, why,
+			 strstr(why, "in use") ? " (another teev, or another program, holds it)"
+					       : "");
 		goto fail;
 	}
 	if (acceptor_run(s->acceptor, s->daemon)) {
@@ -567,11 +598,32 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 	log_info("teev listening on https://%s%s%s:%u/ (mTLS, %u threads, client CA %s)",
 		 strchr(c->ip, ':') ? "[" : "", c->ip, strchr(c->ip, ':') ? "]" : "", s->port,
 		 threads, c->trusted_client_ca);
+	log_info("policy administrators: %zu certificate(s) (policy_admins = %s)", s->admins.count,
+		 c->policy_admins);
 	return s;
 fail:
-	free(tc.pem);
 	http_server_stop(s);
 	return NULL;
+}
+
+struct http_server *http_server_reload(struct http_server *old, char *err, size_t err_len)
+{
+	unsigned threads = 0;
+	struct http_server *fresh = server_new(old->app, &threads, err, err_len);
+
+	if (!fresh)
+		return NULL;
+	/* The same listening socket: a reload never needs a second bind. */
+	acceptor_switch(old->acceptor, fresh->daemon);
+	fresh->acceptor = old->acceptor;
+	old->acceptor = NULL;
+	fresh->port = old->port;
+	return fresh;
+}
+
+size_t http_server_admin_count(const struct http_server *s)
+{
+	return s->admins.count;
 }
 
 unsigned http_server_port(const struct http_server *s)

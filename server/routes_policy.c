@@ -302,7 +302,7 @@ void handle_policy_route(struct app *app, const struct route_request *req,
 			    name);
 		return;
 	}
-	if (!reading && !admins_contains(app->admins, req->client_fingerprint)) {
+	if (!reading && !admins_contains(req->admins, req->client_fingerprint)) {
 		reply_error(reply, 403,
 			    "this client certificate is not a policy administrator (see policy_admins)");
 		return;
