@@ -28,6 +28,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static void warn_unknown_env(const char *name, void *arg)
+{
+	(void)arg;
+	fprintf(stderr,
+		"teev: warning: environment variable %s is not a teev option (TEEV_<OPTION> for "
+		"the options of config/verifier.conf, e.g. TEEV_PORT); ignored\n",
+		name);
+}
+
 int load_config(struct teev_config *c, const char *explicit_path)
 {
 	char err[1024];
@@ -38,6 +47,11 @@ int load_config(struct teev_config *c, const char *explicit_path)
 		fprintf(stderr, "teev: %s\n", err);
 		return -1;
 	}
+	if (c->ignored_keylime_options[0])
+		fprintf(stderr, "teev: note: %s: Keylime verifier options that teev does not use "
+				"were ignored: %s\n",
+			path, c->ignored_keylime_options);
+	config_each_unknown_env(warn_unknown_env, NULL);
 	if (config_load_env(c, err, sizeof(err))) {
 		fprintf(stderr, "teev: %s\n", err);
 		return -1;

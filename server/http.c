@@ -9,6 +9,7 @@
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/routes.h"
+#include "server/tls_files.h"
 #include "verifier/bytes.h"
 
 #include <arpa/inet.h>
@@ -97,6 +98,10 @@ static int collect_client_ca(const char *file, void *arg)
 	text = read_pem_file(path, tc->err, tc->err_len);
 	if (!text)
 		return -1;
+	if (tls_check_ca_file(path, text, tc->err, tc->err_len)) {
+		free(text);
+		return -1;
+	}
 	n = strlen(text);
 	grown = realloc(tc->pem, tc->len + n + 2);
 	if (!grown) {
@@ -503,7 +508,7 @@ static struct http_server *server_new(struct app *app, unsigned *threads, char *
 	const struct teev_config *c = app->config;
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct trust_collector tc = {.config = c, .err = err, .err_len = err_len};
-	char path[CONFIG_PATH_MAX * 2];
+	char path[CONFIG_PATH_MAX * 2], key_path[CONFIG_PATH_MAX * 2];
 	/* No listening socket of MHD's own: see acceptor.h. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
 			 MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
@@ -513,13 +518,14 @@ static struct http_server *server_new(struct app *app, unsigned *threads, char *
 		return NULL;
 	}
 	s->app = app;
-	tls_file(c, c->server_key, "server-private.pem", path, sizeof(path));
-	s->key_pem = read_pem_file(path, err, err_len);
+	tls_file(c, c->server_key, "server-private.pem", key_path, sizeof(key_path));
+	s->key_pem = read_pem_file(key_path, err, err_len);
 	if (!s->key_pem)
 		goto fail;
 	tls_file(c, c->server_cert, "server-cert.crt", path, sizeof(path));
 	s->cert_pem = read_pem_file(path, err, err_len);
-	if (!s->cert_pem)
+	if (!s->cert_pem ||
+	    tls_check_server_files(key_path, s->key_pem, path, s->cert_pem, err, err_len))
 		goto fail;
 	if (config_each_client_ca(c, collect_client_ca, &tc))
 		goto fail;

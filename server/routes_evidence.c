@@ -54,7 +54,7 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		goto out;
 	}
 	if (!present(doc, "type", &type)) {
-		reply_request_error(reply, "missing parameter 'type'");
+		reply_request_error(reply, "missing parameter 'type' (\"tee\" or \"tpm\")");
 		goto out;
 	}
 	if (!present(doc, "data", &data)) {
@@ -63,7 +63,8 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 	}
 	type_text = json_object_is_type(type, json_type_string) ? json_object_get_string(type) : "";
 	if (strcmp(type_text, "tee") != 0 && strcmp(type_text, "tpm") != 0) {
-		reply_request_error(reply, "invalid evidence type");
+		reply_request_error(reply, "invalid evidence type: \"type\" must be \"tee\" (SEV-SNP "
+					   "evidence) or \"tpm\" (a TPM quote)");
 		goto out;
 	}
 	verdict_init(&verdict);
