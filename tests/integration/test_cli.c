@@ -10,6 +10,9 @@
 #include "tests/integration/harness.h"
 
 #include <json-c/json.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +262,86 @@ static void test_certs_init_is_idempotent(void **state)
 	harness_run(rm);
 }
 
+static X509 *load_pem_cert(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	assert_non_null(cert);
+	return cert;
+}
+
+/* --san on a folder that already has a server certificate: a warning that
+ * says how to re-issue, the file unchanged; --reissue-server re-issues it
+ * for the same key, chained to the same CA, with the new names. */
+static void test_certs_init_san_on_existing_folder(void **state)
+{
+	char dir[] = "/tmp/teev-ca-XXXXXX";
+	char ca[300], path[400], *out = NULL, *err = NULL, *before, *after;
+	X509 *cert, *cacert;
+	EVP_PKEY *key;
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/cv_ca", dir);
+	snprintf(path, sizeof(path), "%s/server-cert.crt", ca);
+	const char *init[] = {teev(), "certs", "init", ca, NULL};
+	assert_int_equal(harness_run_capture(init, NULL, NULL), 0);
+	before = harness_read_file(path, NULL);
+
+	const char *add[] = {teev(), "certs", "init", ca, "--san", "teev.example", "--san",
+			     "10.1.2.3", NULL};
+	assert_int_equal(harness_run_capture(add, &out, &err), 0);
+	assert_null(strstr(out, "already complete"));
+	assert_non_null(strstr(err, "warning"));
+	assert_non_null(strstr(err, "does not name teev.example, 10.1.2.3; it was not changed"));
+	assert_non_null(strstr(err, "--san teev.example --san 10.1.2.3 --reissue-server"));
+	free(out);
+	free(err);
+	after = harness_read_file(path, NULL);
+	assert_string_equal(before, after);
+	free(after);
+
+	const char *reissue[] = {teev(), "certs", "init", ca, "--san", "teev.example", "--san",
+				 "10.1.2.3", "--reissue-server", NULL};
+	assert_int_equal(harness_run_capture(reissue, &out, NULL), 0);
+	assert_non_null(strstr(out, "re-issued"));
+	free(out);
+	after = harness_read_file(path, NULL);
+	assert_string_not_equal(before, after);
+	free(after);
+	free(before);
+	cert = load_pem_cert(path);
+	assert_int_equal(X509_check_host(cert, "teev.example", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_host(cert, "localhost", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_ip_asc(cert, "10.1.2.3", 0), 1);
+	snprintf(path, sizeof(path), "%s/cacert.crt", ca);
+	cacert = load_pem_cert(path);
+	assert_int_equal(X509_verify(cert, X509_get0_pubkey(cacert)), 1);
+	snprintf(path, sizeof(path), "%s/server-private.pem", ca);
+	f = fopen(path, "r");
+	key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	assert_non_null(key);
+	assert_int_equal(X509_check_private_key(cert, key), 1);
+
+	/* Now the names are there: a repeat is "already complete". */
+	assert_int_equal(harness_run_capture(add, &out, &err), 0);
+	assert_non_null(strstr(out, "already complete"));
+	assert_null(strstr(err, "warning"));
+	free(out);
+	free(err);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	X509_free(cacert);
+	const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+	harness_run(rm);
+}
+
 static void test_serve_startup_errors(void **state)
 {
 	char *err = NULL;
@@ -302,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_verify_freshness_with_forged_fixture),
 		cmocka_unit_test(test_verify_bad_usage_exit_2),
 		cmocka_unit_test(test_certs_init_is_idempotent),
+		cmocka_unit_test(test_certs_init_san_on_existing_folder),
 		cmocka_unit_test(test_serve_startup_errors),
 		cmocka_unit_test(test_version_command),
 	};
