@@ -6,9 +6,14 @@
 #                   integration tests (make fuzz, make lint: see tests/fuzz/)
 #   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
 #   make valgrind   the integration suite with the server under valgrind's memcheck
+#   make install    build/teev and its man page into $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make man        regenerate man/teev.1 from `teev help --man`
 
 CC ?= cc
 BUILD ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 PKGS := libmicrohttpd gnutls openssl json-c sqlite3 libcurl libpcre2-8
 TEST_PKGS := cmocka
 
@@ -33,7 +38,7 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcar
 SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
-.PHONY: all run test check deps deps-test clean asan ubsan valgrind tests
+.PHONY: all run test check deps deps-test clean asan ubsan valgrind tests install man demo
 # Keep object files of pattern-built tests: no rebuilds, and no "rm" after the summary.
 .SECONDARY:
 all: $(BUILD)/teev
@@ -130,6 +135,20 @@ run: deps
 	@$(BUILD)/teev policy show --kind snp default --config config/verifier.conf >/dev/null 2>&1 || \
 		$(BUILD)/teev policy add --kind snp default config/examples/snp-dev-policy.json --config config/verifier.conf
 	$(BUILD)/teev serve --config config/verifier.conf
+
+# The man page is made by the binary from its own help texts (server/help.c),
+# so `teev <command> --help` and `man teev` say the same; man/teev.1 is the
+# copy kept in the tree, checked against the binary by tests/integration/test_cli.
+$(BUILD)/teev.1: $(BUILD)/teev
+	$(BUILD)/teev help --man >$@.tmp && mv $@.tmp $@
+
+man: $(BUILD)/teev.1
+	cp $(BUILD)/teev.1 man/teev.1
+
+install: $(BUILD)/teev $(BUILD)/teev.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/teev $(DESTDIR)$(BINDIR)/teev
+	install -m 0644 $(BUILD)/teev.1 $(DESTDIR)$(MANDIR)/man1/teev.1
 
 clean:
 	rm -rf build build-asan build-ubsan build-fuzz

@@ -231,7 +231,7 @@ int db_open_readonly(const char *path, struct db **out, char *err, size_t err_le
 	struct stat st;
 
 	*out = NULL;
-	if (stat(path, &st) != 0 && errno == ENOENT)
+	if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 1;
 	db = calloc(1, sizeof(*db));
 	if (!db) {

@@ -4,6 +4,7 @@
 #include "db/cert_cache.h"
 #include "db/db.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "verifier/bytes.h"
 #include "verifier/failures.h"
@@ -23,18 +24,7 @@
 
 static void certs_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev certs init DIR [--san NAME]...\n"
-		"       teev certs import-vcek [--config FILE] [--database PATH] [--amd-root-dir DIR] FILE...\n"
-		"\n"
-		"init:\n"
-		"Creates what is missing of a Keylime-style CA folder: cacert.crt and its key,\n"
-		"server-cert.crt/-private.pem/-public.pem (SANs localhost, 127.0.0.1, ::1 and\n"
-		"each --san) and client-cert.crt/-private.pem/-public.pem. RSA-2048, SHA-256.\n"
-		"Existing files are never overwritten.\n"
-		"\n"
-		"import-vcek: verifies each VCEK (DER or PEM) against the AMD roots and stores\n"
-		"it in the database by platform, for air-gapped sites. Exit 1 if any is refused.\n");
+	help_print(out, "certs");
 }
 
 /* DER bytes of a certificate file that may be PEM. Returns malloc'd bytes. */
@@ -81,6 +71,10 @@ static int import_vcek(int argc, char **argv)
 	int first_file = 0, refused = 0, imported = 0;
 
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			certs_usage(stdout);
+			return 0;
+		}
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			config_path = argv[++i];
 		else if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)

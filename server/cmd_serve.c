@@ -6,6 +6,7 @@
 #include "server/app.h"
 #include "server/cert_store_db.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "db/verification_log.h"
 #include "server/http.h"
@@ -61,10 +62,7 @@ int load_config(struct teev_config *c, const char *explicit_path)
 
 static void serve_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev serve [--config FILE] [--ip ADDR] [--port N] [--tls-dir DIR]\n"
-		"                  [--database PATH] [--amd-root-dir DIR] [--log-level LEVEL]\n"
-		"Flags override the config file, which overrides the defaults.\n");
+	help_print(out, "serve");
 }
 
 /* Says what to do when the TLS folder is missing instead of a bare ENOENT. */

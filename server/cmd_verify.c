@@ -17,6 +17,7 @@
 #include "policy/snp_policy.h"
 #include "server/cert_store_db.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "server/tee_evidence.h"
 #include "server/timefmt.h"
@@ -40,40 +41,7 @@
 
 static void verify_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev verify --report FILE [--vcek FILE] [--certs-buf FILE]\n"
-		"                   [--nonce B64 --tee-pubkey-x B64URL --tee-pubkey-y B64URL]\n"
-		"                   [--policy FILE | --tee-policy NAME] [--at RFC3339-TIME]\n"
-		"                   [--config FILE] [--database PATH] [--amd-root-dir DIR]\n"
-		"\n"
-		"Judges a raw 1184-byte SEV-SNP report as `teev serve` would, with the same\n"
-		"configuration (amd_root_dir, vcek_offline_dir, database, kds_url, offline,\n"
-		"check_crl, tee_policy) and the same input checks, and prints the results\n"
-		"object as JSON. The database is opened read-only: imported VCEKs, cached CRLs\n"
-		"and stored policies are read, nothing is written.\n"
-		"\n"
-		"  --report FILE        the raw report (required)\n"
-		"  --vcek FILE          the VCEK or VLEK, DER or PEM (else: certs-buf, database,\n"
-		"                       vcek_offline_dir, then AMD KDS unless offline = true)\n"
-		"  --certs-buf FILE     a GHCB certificate table, as a guest's extended report\n"
-		"                       returns it (the request's \"certs-buf\", decoded)\n"
-		"  --nonce B64          the challenge (standard base64), with\n"
-		"  --tee-pubkey-x B64URL and --tee-pubkey-y B64URL (base64url, no padding):\n"
-		"                       checks REPORT_DATA == SHA-512(x || y || nonce); without\n"
-		"                       them freshness is not checked, and the output says so\n"
-		"  --policy FILE        appraise with this SNP policy document instead of a\n"
-		"                       stored one\n"
-		"  --tee-policy NAME    the stored SNP policy to appraise with (the request's\n"
-		"                       \"tee-policy\"); default: tee_policy from the config\n"
-		"  --at TIME            certificate validity at this RFC 3339 time, not now\n"
-		"  --config FILE        the server's configuration file (else $TEEV_CONFIG);\n"
-		"                       TEEV_* variables apply as for `teev serve`\n"
-		"  --database PATH      the database to read (default: the config's)\n"
-		"  --amd-root-dir DIR   AMD roots to trust instead of the embedded ones\n"
-		"  --help               this text\n"
-		"\n"
-		"Exit status: 0 valid, 1 invalid, 2 bad usage, unreadable or bad input (the\n"
-		"server's 400).\n");
+	help_print(out, "verify");
 }
 
 struct verify_args {

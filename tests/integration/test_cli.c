@@ -361,6 +361,112 @@ static void test_serve_startup_errors(void **state)
 	free(err);
 }
 
+/* Every flag a command takes is in its --help, every flag its --help names
+ * is one of them, and each is accepted (not "unrecognized"). */
+static void test_help_lists_every_flag(void **state)
+{
+	static const struct {
+		const char *command[3];
+		const char *flags;
+	} commands[] = {
+		{{"serve"}, "--config --ip --port --tls-dir --database --amd-root-dir --log-level --help"},
+		{{"verify"}, "--report --vcek --certs-buf --nonce --tee-pubkey-x --tee-pubkey-y "
+			     "--policy --tee-policy --at --config --database --amd-root-dir --help"},
+		{{"certs", "init"}, "--san --reissue-server --help"},
+		{{"certs", "import-vcek"}, "--config --database --amd-root-dir --help"},
+		{{"policy", "list"}, "--kind --database --config --help"},
+		{{"log", "list"}, "--since --valid --limit --database --config --help"},
+	};
+	const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+	(void)state;
+
+	for (size_t i = 0; i < n_commands; i++) {
+		const char *argv[8] = {teev()};
+		size_t n = 1;
+		char *out = NULL, flags[256];
+
+		for (size_t k = 0; k < 3 && commands[i].command[k]; k++)
+			argv[n++] = commands[i].command[k];
+		argv[n] = "--help";
+		argv[n + 1] = NULL;
+		assert_int_equal(harness_run_capture(argv, &out, NULL), 0);
+		snprintf(flags, sizeof(flags), "%s", commands[i].flags);
+		for (char *f = strtok(flags, " "); f; f = strtok(NULL, " ")) {
+			char *err = NULL;
+			if (!strstr(out, f))
+				fail_msg("teev %s --help does not mention %s", commands[i].command[0], f);
+			/* A value that makes every command stop right after parsing
+			 * (and "--port 99999" stops serve). */
+			const char *probe[12] = {teev()};
+			size_t m = 1;
+			for (size_t k = 0; k < 3 && commands[i].command[k]; k++)
+				probe[m++] = commands[i].command[k];
+			probe[m++] = f;
+			probe[m++] = "/dev/null/teev-probe";
+			if (strcmp(commands[i].command[0], "serve") == 0) {
+				probe[m++] = "--port";
+				probe[m++] = "99999";
+			}
+			probe[m] = NULL;
+			harness_run_capture(probe, NULL, &err);
+			if (err && (strstr(err, "unrecognized option") ||
+				    strstr(err, "unexpected argument \"--")))
+				fail_msg("teev %s: %s is refused: %s", commands[i].command[0], f, err);
+			free(err);
+		}
+		/* Each --flag of the help text is one the command family takes. */
+		for (const char *p = out; (p = strstr(p, "--")) != NULL;) {
+			char flag[64];
+			bool known = false;
+			size_t len = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+			p += len;
+			if (len < 4 || len >= sizeof(flag))
+				continue;
+			memcpy(flag, p - len, len);
+			flag[len] = '\0';
+			for (size_t k = 0; k < n_commands; k++) {
+				const char *hit = strstr(commands[k].flags, flag);
+				if (strcmp(commands[k].command[0], commands[i].command[0]) == 0 && hit &&
+				    (hit[len] == ' ' || hit[len] == '\0'))
+					known = true;
+			}
+			if (!known)
+				fail_msg("teev %s --help names %s, which it does not take",
+					 commands[i].command[0], flag);
+		}
+		free(out);
+	}
+
+	/* serve --help points at every option and the TEEV_* variables. */
+	const char *serve[] = {teev(), "serve", "--help", NULL};
+	char *out = NULL;
+	assert_int_equal(harness_run_capture(serve, &out, NULL), 0);
+	assert_non_null(strstr(out, "TEEV_<OPTION>"));
+	assert_non_null(strstr(out, "config/verifier.conf"));
+	assert_non_null(strstr(out, "  check_crl = false"));
+	assert_non_null(strstr(out, "  tee_policy = default"));
+	free(out);
+}
+
+/* man/teev.1 is what `teev help --man` makes from the same texts. */
+static void test_man_page_is_current(void **state)
+{
+	const char *argv[] = {teev(), "help", "--man", NULL};
+	char *out = NULL, *kept;
+	(void)state;
+
+	assert_int_equal(harness_run_capture(argv, &out, NULL), 0);
+	kept = harness_read_file("man/teev.1", NULL);
+	if (!kept)
+		skip(); /* not run from the source tree */
+	if (strcmp(out, kept) != 0)
+		fail_msg("man/teev.1 differs from `teev help --man`: run `make man`");
+	assert_non_null(strstr(out, ".SS teev verify"));
+	assert_non_null(strstr(out, "\\-\\-reissue\\-server"));
+	free(out);
+	free(kept);
+}
+
 static void test_version_command(void **state)
 {
 	char *out = NULL;
@@ -377,7 +483,7 @@ int main(void)
 	/* `teev verify` reads the configured database (var/teev.db by
 	 * default) for stored policies: one left by `make run` in the checkout
 	 * must not change these verdicts. */
-	setenv("TEEV_DATABASE", "/nonexistent/teev-cli-test.db", 1);
+	setenv("TEEV_DATABASE", "/dev/null/teev-cli-test.db", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verify_every_real_vector),
 		cmocka_unit_test(test_verify_expired_vlek_fails_now),
@@ -387,6 +493,8 @@ int main(void)
 		cmocka_unit_test(test_certs_init_is_idempotent),
 		cmocka_unit_test(test_certs_init_san_on_existing_folder),
 		cmocka_unit_test(test_serve_startup_errors),
+		cmocka_unit_test(test_help_lists_every_flag),
+		cmocka_unit_test(test_man_page_is_current),
 		cmocka_unit_test(test_version_command),
 	};
 	return cmocka_run_group_tests_name("integration: teev command line", tests, NULL, NULL);

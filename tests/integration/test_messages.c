@@ -111,14 +111,14 @@ static void test_unknown_env_and_keylime_options(void **state)
 		   "[revocations]\nenabled_revocation_notifications = []\n");
 	fclose(f);
 	const char *policy[] = {teev(), "policy", "list", "--kind", "snp", "--config", conf,
-				"--database", "/nonexistent/dir/teev.db", NULL};
+				"--database", "/dev/null/teev.db", NULL};
 	setenv("TEEV_PROT", "9000", 1);
 	harness_run_capture(policy, NULL, &err);
 	unsetenv("TEEV_PROT");
 	assert_contains(err, "were ignored: version, uuid, database_url, quote_interval");
 	assert_contains(err, "environment variable TEEV_PROT is not a teev option");
 	/* Only the open database fails: the config file itself was accepted. */
-	assert_contains(err, "/nonexistent/dir/teev.db");
+	assert_contains(err, "/dev/null/teev.db");
 	free(err);
 
 	/* teev's own options are still checked strictly. */
