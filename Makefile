@@ -2,6 +2,8 @@
 #
 #   make            build build/teev
 #   make run        install missing packages, build, create a dev CA, serve
+#   make demo       a passing SEV-SNP verdict from forged evidence and a throwaway
+#                   server (NOT FOR PRODUCTION: fake AMD roots, in var/demo/)
 #   make test       install missing packages, build, replay the fuzz corpora, run unit +
 #                   integration tests (make fuzz, make lint: see tests/fuzz/)
 #   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
@@ -38,7 +40,8 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcar
 SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
-.PHONY: all run test check deps deps-test clean asan ubsan valgrind tests install man demo
+.PHONY: all run test check deps deps-run deps-demo deps-test clean asan ubsan valgrind tests \
+	install man demo
 # Keep object files of pattern-built tests: no rebuilds, and no "rm" after the summary.
 .SECONDARY:
 all: $(BUILD)/teev
@@ -124,12 +127,18 @@ valgrind: deps-test all tests
 deps:
 	sh deploy/install-deps.sh build
 
+deps-run:
+	sh deploy/install-deps.sh run
+
+deps-demo:
+	sh deploy/install-deps.sh demo
+
 deps-test:
 	sh deploy/install-deps.sh test
 
 # A development setup: CA folder, database and a permissive "default" SNP
 # policy under var/, serving on loopback only.
-run: deps
+run: deps-run
 	$(MAKE) --no-print-directory all
 	$(BUILD)/teev certs init var/cv_ca
 	@$(BUILD)/teev policy show --kind snp default --config config/verifier.conf >/dev/null 2>&1 || \
@@ -149,6 +158,12 @@ install: $(BUILD)/teev $(BUILD)/teev.1
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/teev $(DESTDIR)$(BINDIR)/teev
 	install -m 0644 $(BUILD)/teev.1 $(DESTDIR)$(MANDIR)/man1/teev.1
+
+# Forged evidence (tests/support/snp_forge.c) and fake AMD roots in a
+# throwaway folder, var/demo/: see tests/support/demo.sh. NOT FOR PRODUCTION.
+demo: deps-demo
+	$(MAKE) --no-print-directory all $(BUILD)/snp-forge
+	TEEV_BIN=$(BUILD)/teev SNP_FORGE=$(BUILD)/snp-forge sh tests/support/demo.sh var/demo
 
 clean:
 	rm -rf build build-asan build-ubsan build-fuzz

@@ -258,8 +258,10 @@ static void write_policy(struct app *app, const struct policy_kind_info *kind, c
 	} else if (rc != STORE_OK) {
 		reply_store_error(reply, rc, err);
 	} else {
-		/* Keylime answers a write with empty results; teev says the version. */
-		reply_ok(reply, create ? 201 : 200,
+		/* Keylime answers a write with empty results and 201, for PUT
+		 * as well (cloud_verifier_tornado.py, 7.14.3); teev's own
+		 * collections say the version and answer a replacement with 200. */
+		reply_ok(reply, create || kind->keylime ? 201 : 200,
 			 kind->keylime ? json_object_new_object() : policy_summary(&stored));
 		stored_policy_clear(&stored);
 	}
