@@ -22,19 +22,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BEGIN_MARK "<!-- walkthrough:tpm -->"
-#define END_MARK "<!-- /walkthrough:tpm -->"
-
-/* The ```sh blocks between the markers, one after the other, with every
- * "127.0.0.1:8881" replaced by "127.0.0.1:<port>". NULL when not found. */
-static char *walkthrough_script(const char *readme, unsigned port)
+/* The ```sh blocks between "<!-- walkthrough:NAME -->" and its closing
+ * marker, one after the other, with every "127.0.0.1:8881" replaced by
+ * "127.0.0.1:<port>". NULL when not found. */
+static char *walkthrough_script(const char *readme, const char *name, unsigned port)
 {
-	const char *begin = strstr(readme, BEGIN_MARK);
-	const char *end = begin ? strstr(begin, END_MARK) : NULL;
+	char begin_mark[64], end_mark[64];
+	const char *begin, *end;
 	char *script = NULL, address[32];
 	size_t len = 0;
 	FILE *out;
 
+	snprintf(begin_mark, sizeof(begin_mark), "<!-- walkthrough:%s -->", name);
+	snprintf(end_mark, sizeof(end_mark), "<!-- /walkthrough:%s -->", name);
+	begin = strstr(readme, begin_mark);
+	end = begin ? strstr(begin, end_mark) : NULL;
 	if (!begin || !end)
 		return NULL;
 	snprintf(address, sizeof(address), "127.0.0.1:%u", port);
@@ -89,7 +91,7 @@ static void test_readme_tpm_walkthrough(void **state)
 	readme = harness_read_file("README.md", NULL);
 	assert_non_null(readme); /* run from the top of the source tree */
 	assert_int_equal(harness_start(&server, NULL), 0);
-	script = walkthrough_script(readme, server.port);
+	script = walkthrough_script(readme, "tpm", server.port);
 	assert_non_null(script);
 	assert_non_null(strstr(script, "tpm2_quote"));
 
@@ -142,6 +144,64 @@ static void test_readme_tpm_walkthrough(void **state)
 	const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
 	harness_run(rm);
 	assert_int_equal(harness_stop(&server), 0);
+}
+
+/* "Writing a real policy": run where `make run` left a database with the
+ * development policy, build/ holding the teev under test. */
+static void test_readme_policy_walkthrough(void **state)
+{
+	char dir[] = "/tmp/teev-walk-XXXXXX";
+	char path[600], target[2100], cwd[1024], bin[1024], *readme, *script, *out = NULL;
+	char *err = NULL;
+	FILE *f;
+	(void)state;
+
+	readme = harness_read_file("README.md", NULL);
+	assert_non_null(readme);
+	script = walkthrough_script(readme, "snp-policy", 8881);
+	assert_non_null(script);
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	/* build -> the folder of the teev under test (build-asan/ under make asan). */
+	snprintf(bin, sizeof(bin), "%s", harness_env("TEEV_BIN", "build/teev"));
+	*strrchr(bin, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/build", dir);
+	if (bin[0] == '/')
+		snprintf(target, sizeof(target), "%s", bin);
+	else
+		snprintf(target, sizeof(target), "%s/%s", cwd, bin);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/config", dir);
+	snprintf(target, sizeof(target), "%s/config", cwd);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/var", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/walkthrough.sh", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("build/teev policy add --kind snp default config/examples/snp-dev-policy.json "
+	      "--config config/verifier.conf\n",
+	      f);
+	fputs(script, f);
+	fclose(f);
+
+	char command[1200];
+	snprintf(command, sizeof(command), "cd '%s' && exec sh walkthrough.sh", dir);
+	const char *argv[] = {"/bin/sh", "-c", command, NULL};
+	int rc = harness_run_capture(argv, &out, &err);
+	if (rc != 0)
+		fail_msg("the README's policy walk-through exited %d\nstdout: %s\nstderr: %s", rc,
+			 out ? out : "", err ? err : "");
+	assert_non_null(strstr(out, "\"measurement_hex\": \"c57729018b0a6fb9"));
+	assert_non_null(strstr(out, "\"reported_tcb_microcode\": 84"));
+	assert_non_null(strstr(out, "\"valid\": true"));
+	assert_non_null(strstr(out, "replaced snp policy \"default\" version 2"));
+	free(out);
+	free(err);
+	free(script);
+	free(readme);
+	const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+	harness_run(rm);
 }
 
 static void test_make_demo_script(void **state)
@@ -230,6 +290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_samples),
+		cmocka_unit_test(test_readme_policy_walkthrough),
 		cmocka_unit_test(test_make_demo_script),
 		cmocka_unit_test(test_readme_tpm_walkthrough),
 	};
