@@ -500,18 +500,23 @@ static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *
 	return -1;
 }
 
-/* Reads the TLS files and policy_admins and starts a daemon for them; the
- * listening socket is added by the caller. */
-static struct http_server *server_new(struct app *app, unsigned *threads, char *err,
-				      size_t err_len)
+/* Reads the TLS files and policy_admins and starts a daemon for them. With
+ * old (a SIGHUP reload), the new daemon takes over old's listening socket;
+ * otherwise it binds port. */
+static struct http_server *start_server(struct app *app, unsigned port, struct http_server *old,
+					char *err, size_t err_len)
 {
 	const struct teev_config *c = app->config;
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct trust_collector tc = {.config = c, .err = err, .err_len = err_len};
 	char path[CONFIG_PATH_MAX * 2], key_path[CONFIG_PATH_MAX * 2];
+	struct sockaddr_storage addr;
+	socklen_t addr_len = 0;
 	/* No listening socket of MHD's own: see acceptor.h. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
 			 MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
+	unsigned threads = c->threads;
+	char why[256];
 
 	if (!s) {
 		snprintf(err, err_len, "out of memory");
@@ -539,12 +544,22 @@ static struct http_server *server_new(struct app *app, unsigned *threads, char *
 	 * with the same SIGHUP as the renewed server certificate. */
 	if (admins_load(c, &s->admins, err, err_len))
 		goto fail;
-	if (strchr(c->ip, ':'))
-		flags |= MHD_USE_IPv6;
-	*threads = c->threads;
-	if (*threads == 0) {
+	if (bind_address(c->ip, port, &addr, &addr_len, &flags)) {
+		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
+		goto fail;
+	}
+	if (!old) {
+		s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
+		if (!s->acceptor) {
+			snprintf(err, err_len, "cannot listen on %s port %u: %s%s", c->ip, port, why,
+				 strstr(why, "in use") ? " (another teev, or another program, holds it)"
+						       : "");
+			goto fail;
+		}
+	}
+	if (threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		*threads = cores > 0 ? (unsigned)cores : 1;
+		threads = cores > 0 ? (unsigned)cores : 1;
 	}
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
@@ -552,7 +567,7 @@ static struct http_server *server_new(struct app *app, unsigned *threads, char *
 		MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
 		MHD_OPTION_HTTPS_MEM_TRUST, s->trust_pem,
 		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-		MHD_OPTION_THREAD_POOL_SIZE, *threads,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_connection_limit,
@@ -561,40 +576,17 @@ static struct http_server *server_new(struct app *app, unsigned *threads, char *
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!s->daemon) {
-		snprintf(err, err_len, "cannot start TLS on %s (a bad key or certificate in %s?)", c->ip,
-			 c->tls_dir);
+		snprintf(err, err_len, "cannot start TLS on %s port %u (a bad key or certificate in %s?)",
+			 c->ip, port, c->tls_dir);
 		goto fail;
 	}
-	return s;
-fail:
-	free(tc.pem);
-	http_server_stop(s);
-	return NULL;
-}
-
-struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
-{
-	const struct teev_config *c = app->config;
-	struct sockaddr_storage addr;
-	socklen_t addr_len = 0;
-	unsigned threads = 0;
-	unsigned v6_flag = 0;
-	char why[256];
-	struct http_server *s;
-
-	if (bind_address(c->ip, port, &addr, &addr_len, &v6_flag)) {
-		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
-		return NULL;
-	}
-	s = server_new(app, &threads, err, err_len);
-	if (!s)
-		return NULL;
-	s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
-	if (!s->acceptor) {
-		snprintf(err, err_len, "cannot listen on %s port %u: %s%s", c->ip, port, why,
-			 strstr(why, "in use") ? " (another teev, or another program, holds it)"
-					       : "");
-		goto fail;
+	if (old) {
+		/* The same listening socket: a reload never binds the port again. */
+		acceptor_switch(old->acceptor, s->daemon);
+		s->acceptor = old->acceptor;
+		old->acceptor = NULL;
+		s->port = old->port;
+		return s;
 	}
 	if (acceptor_run(s->acceptor, s->daemon)) {
 		snprintf(err, err_len, "cannot start the thread that accepts connections");
@@ -608,23 +600,19 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		 c->policy_admins);
 	return s;
 fail:
+	free(tc.pem);
 	http_server_stop(s);
 	return NULL;
 }
 
+struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
+{
+	return start_server(app, port, NULL, err, err_len);
+}
+
 struct http_server *http_server_reload(struct http_server *old, char *err, size_t err_len)
 {
-	unsigned threads = 0;
-	struct http_server *fresh = server_new(old->app, &threads, err, err_len);
-
-	if (!fresh)
-		return NULL;
-	/* The same listening socket: a reload never needs a second bind. */
-	acceptor_switch(old->acceptor, fresh->daemon);
-	fresh->acceptor = old->acceptor;
-	old->acceptor = NULL;
-	fresh->port = old->port;
-	return fresh;
+	return start_server(old->app, old->port, old, err, err_len);
 }
 
 size_t http_server_admin_count(const struct http_server *s)
