@@ -127,9 +127,9 @@ static void warn_missing_default_policy(struct policy_cache *policies, const cha
 		return;
 	case POLICY_MISSING:
 		log_warn("no SNP policy named \"%s\" (tee_policy) is stored: every SNP request "
-			 "that names no \"tee-policy\" will fail with tee_attestation.policy.missing. "
-			 "Store one with `teev policy add --kind snp %s FILE` or "
-			 "POST /v2.5/teepolicies/%s",
+			 "that names no \"tee-policy\" will be judged valid: false "
+			 "(tee_attestation.policy.missing) until one is. Store one with `teev policy "
+			 "add --kind snp %s FILE` or POST /v2.5/teepolicies/%s",
 			 name, name, name);
 		return;
 	case POLICY_BROKEN:
