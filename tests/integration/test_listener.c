@@ -20,6 +20,25 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A server a failed assertion left running (cmocka longjmps past the
+ * test's own harness_stop) is stopped by the test's teardown. */
+static struct teev_server *running;
+
+static struct teev_server *track(struct teev_server *s)
+{
+	running = s;
+	return s;
+}
+
+static int stop_running(void **state)
+{
+	(void)state;
+	if (running && running->pid > 0)
+		harness_stop(running);
+	running = NULL;
+	return 0;
+}
+
 static void pause_ms(long ms)
 {
 	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
@@ -61,12 +80,12 @@ static long get_version(const struct teev_server *s, const struct client_identit
 
 static void test_second_serve_on_the_same_port_is_refused(void **state)
 {
-	struct teev_server server;
+	static struct teev_server server; /* static: the teardown may stop it */
 	struct client_identity client;
 	char port[16], other_db[400], *err = NULL;
 	(void)state;
 
-	assert_int_equal(harness_start(&server, NULL), 0);
+	assert_int_equal(harness_start(track(&server), NULL), 0);
 	harness_identity(server.ca_dir, "client", &client);
 	snprintf(port, sizeof(port), "%u", server.port);
 	snprintf(other_db, sizeof(other_db), "%s/other.db", server.dir);
@@ -124,12 +143,12 @@ static long post_policy(const struct teev_server *s, const struct client_identit
 /* deploy/README's renewal recipe: replace the files, kill -HUP. */
 static void test_sighup_reloads_policy_admins(void **state)
 {
-	struct teev_server server;
+	static struct teev_server server; /* static: the teardown may stop it */
 	struct client_identity old_admin, renewed;
 	char cmd[1024];
 	(void)state;
 
-	assert_int_equal(harness_start(&server, NULL), 0);
+	assert_int_equal(harness_start(track(&server), NULL), 0);
 	issue_client(&server, "renewed");
 	/* The old admin keeps its files under other names. */
 	snprintf(cmd, sizeof(cmd),
@@ -162,8 +181,8 @@ static void test_sighup_reloads_policy_admins(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_second_serve_on_the_same_port_is_refused),
-		cmocka_unit_test(test_sighup_reloads_policy_admins),
+		cmocka_unit_test_teardown(test_second_serve_on_the_same_port_is_refused, stop_running),
+		cmocka_unit_test_teardown(test_sighup_reloads_policy_admins, stop_running),
 	};
 	return cmocka_run_group_tests_name("integration: listener and SIGHUP", tests, NULL, NULL);
 }

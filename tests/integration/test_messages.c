@@ -17,6 +17,25 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A server a failed assertion left running (cmocka longjmps past the
+ * test's own harness_stop) is stopped by the test's teardown. */
+static struct teev_server *running;
+
+static struct teev_server *track(struct teev_server *s)
+{
+	running = s;
+	return s;
+}
+
+static int stop_running(void **state)
+{
+	(void)state;
+	if (running && running->pid > 0)
+		harness_stop(running);
+	running = NULL;
+	return 0;
+}
+
 static const char *teev(void)
 {
 	return harness_env("TEEV_BIN", "build/teev");
@@ -38,11 +57,11 @@ static void shell(const char *fmt, const char *dir)
 
 static void test_startup_without_default_policy_warns_and_stop_says_stopped(void **state)
 {
-	struct teev_server server;
+	static struct teev_server server; /* static: the teardown may stop it */
 	char *log, *last;
 	(void)state;
 
-	assert_int_equal(harness_start(&server, NULL), 0);
+	assert_int_equal(harness_start(track(&server), NULL), 0);
 	log = harness_read_file(server.log_path, NULL);
 	assert_contains(log, "WARN no SNP policy named \"default\" (tee_policy) is stored");
 	assert_contains(log, "tee_attestation.policy.missing");
@@ -134,7 +153,7 @@ static void test_unknown_env_and_keylime_options(void **state)
 
 static void test_bad_type_and_missing_policy_name_the_choices(void **state)
 {
-	struct teev_server server;
+	static struct teev_server server; /* static: the teardown may stop it */
 	struct client_identity client;
 	struct http_result r;
 	static const char bad_type[] = "{\"type\": \"sgx\", \"data\": {\"a\": 1}}";
@@ -147,7 +166,7 @@ static void test_bad_type_and_missing_policy_name_the_choices(void **state)
 		"\"tpm_policy_name\": \"prod\"}}";
 	(void)state;
 
-	assert_int_equal(harness_start(&server, NULL), 0);
+	assert_int_equal(harness_start(track(&server), NULL), 0);
 	harness_identity(server.ca_dir, "client", &client);
 	assert_int_equal(harness_request(&server, &client, "POST", "/v2.5/verify/evidence",
 					 bad_type, strlen(bad_type), &r),
@@ -179,10 +198,12 @@ static void test_bad_type_and_missing_policy_name_the_choices(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_startup_without_default_policy_warns_and_stop_says_stopped),
-		cmocka_unit_test(test_bad_server_files_are_named),
-		cmocka_unit_test(test_unknown_env_and_keylime_options),
-		cmocka_unit_test(test_bad_type_and_missing_policy_name_the_choices),
+		cmocka_unit_test_teardown(test_startup_without_default_policy_warns_and_stop_says_stopped,
+					  stop_running),
+		cmocka_unit_test_teardown(test_bad_server_files_are_named, stop_running),
+		cmocka_unit_test_teardown(test_unknown_env_and_keylime_options, stop_running),
+		cmocka_unit_test_teardown(test_bad_type_and_missing_policy_name_the_choices,
+					  stop_running),
 	};
 	return cmocka_run_group_tests_name("integration: messages", tests, NULL, NULL);
 }

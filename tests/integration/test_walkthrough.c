@@ -22,6 +22,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A server a failed assertion left running (cmocka longjmps past the
+ * test's own harness_stop) is stopped by the test's teardown. */
+static struct teev_server *running;
+
+static struct teev_server *track(struct teev_server *s)
+{
+	running = s;
+	return s;
+}
+
+static int stop_running(void **state)
+{
+	(void)state;
+	if (running && running->pid > 0)
+		harness_stop(running);
+	running = NULL;
+	return 0;
+}
+
 /* The ```sh blocks between "<!-- walkthrough:NAME -->" and its closing
  * marker, one after the other, with every "127.0.0.1:8881" replaced by
  * "127.0.0.1:<port>". NULL when not found. */
@@ -76,7 +95,7 @@ static void stop_leftover_swtpm(const char *dir)
 
 static void test_readme_tpm_walkthrough(void **state)
 {
-	struct teev_server server;
+	static struct teev_server server; /* static: the teardown may stop it */
 	char dir[] = "/tmp/teev-walk-XXXXXX";
 	char path[512], link[512], cwd[1024], *readme, *script, *out = NULL, *err = NULL;
 	const char *missing = swtpm_missing_program();
@@ -90,7 +109,7 @@ static void test_readme_tpm_walkthrough(void **state)
 	}
 	readme = harness_read_file("README.md", NULL);
 	assert_non_null(readme); /* run from the top of the source tree */
-	assert_int_equal(harness_start(&server, NULL), 0);
+	assert_int_equal(harness_start(track(&server), NULL), 0);
 	script = walkthrough_script(readme, "tpm", server.port);
 	assert_non_null(script);
 	assert_non_null(strstr(script, "tpm2_quote"));
@@ -231,13 +250,13 @@ static void test_make_demo_script(void **state)
 
 static void test_shipped_samples(void **state)
 {
-	struct teev_server server;
+	static struct teev_server server; /* static: the teardown may stop it */
 	struct client_identity client;
 	struct http_result r;
 	char *body, types[512], *out = NULL;
 	(void)state;
 
-	assert_int_equal(harness_start(&server, NULL), 0);
+	assert_int_equal(harness_start(track(&server), NULL), 0);
 	harness_identity(server.ca_dir, "client", &client);
 	/* What `make run` stores. */
 	body = harness_read_file("config/examples/snp-dev-policy.json", NULL);
@@ -289,10 +308,10 @@ static void test_shipped_samples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shipped_samples),
-		cmocka_unit_test(test_readme_policy_walkthrough),
-		cmocka_unit_test(test_make_demo_script),
-		cmocka_unit_test(test_readme_tpm_walkthrough),
+		cmocka_unit_test_teardown(test_shipped_samples, stop_running),
+		cmocka_unit_test_teardown(test_readme_policy_walkthrough, stop_running),
+		cmocka_unit_test_teardown(test_make_demo_script, stop_running),
+		cmocka_unit_test_teardown(test_readme_tpm_walkthrough, stop_running),
 	};
 	return cmocka_run_group_tests_name("integration: the README's walk-throughs", tests, NULL,
 					   NULL);
