@@ -2,10 +2,14 @@
 #
 #   make            build build/teev
 #   make run        install missing packages, build, create a dev CA, serve
+#   make demo       a passing SEV-SNP verdict from forged evidence and a throwaway
+#                   server (NOT FOR PRODUCTION: fake AMD roots, in var/demo/)
 #   make test       install missing packages, build, replay the fuzz corpora, run unit +
 #                   integration tests (make fuzz, make lint: see tests/fuzz/)
 #   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
 #   make valgrind   the integration suite with the server under valgrind's memcheck
+#   make install    build/teev and its man page into $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make man        regenerate man/teev.1 from `teev help --man`
 #
 #   make P384=openssl   build without nettle: the SNP report signature through
 #                       OpenSSL (default P384=nettle, see verifier/p384.h); works
@@ -13,6 +17,9 @@
 
 CC ?= cc
 BUILD ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 PKGS := libmicrohttpd gnutls openssl json-c sqlite3 libcurl libpcre2-8
 TEST_PKGS := cmocka
 
@@ -48,7 +55,8 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcar
 SUPPORT_TESTS := $(BUILD)/tests/test_snp_forge $(BUILD)/tests/test_tdx_forge
 ALL_TESTS := $(UNIT_TESTS) $(SUPPORT_TESTS) $(INTEGRATION_TESTS)
 
-.PHONY: all run test check deps deps-test clean asan ubsan valgrind tests
+.PHONY: all run test check deps deps-run deps-demo deps-test clean asan ubsan valgrind tests \
+	install man demo
 # Keep object files of pattern-built tests: no rebuilds, and no "rm" after the summary.
 .SECONDARY:
 all: $(BUILD)/teev
@@ -155,17 +163,43 @@ valgrind: deps-test all tests
 deps:
 	sh deploy/install-deps.sh build
 
+deps-run:
+	sh deploy/install-deps.sh run
+
+deps-demo:
+	sh deploy/install-deps.sh demo
+
 deps-test:
 	sh deploy/install-deps.sh test
 
 # A development setup: CA folder, database and a permissive "default" SNP
 # policy under var/, serving on loopback only.
-run: deps
+run: deps-run
 	$(MAKE) --no-print-directory all
 	$(BUILD)/teev certs init var/cv_ca
 	@$(BUILD)/teev policy show --kind snp default --config config/verifier.conf >/dev/null 2>&1 || \
 		$(BUILD)/teev policy add --kind snp default config/examples/snp-dev-policy.json --config config/verifier.conf
 	$(BUILD)/teev serve --config config/verifier.conf
+
+# The man page is made by the binary from its own help texts (server/help.c),
+# so `teev <command> --help` and `man teev` say the same; man/teev.1 is the
+# copy kept in the tree, checked against the binary by tests/integration/test_cli.
+$(BUILD)/teev.1: $(BUILD)/teev
+	$(BUILD)/teev help --man >$@.tmp && mv $@.tmp $@
+
+man: $(BUILD)/teev.1
+	cp $(BUILD)/teev.1 man/teev.1
+
+install: $(BUILD)/teev $(BUILD)/teev.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/teev $(DESTDIR)$(BINDIR)/teev
+	install -m 0644 $(BUILD)/teev.1 $(DESTDIR)$(MANDIR)/man1/teev.1
+
+# Forged evidence (tests/support/snp_forge.c) and fake AMD roots in a
+# throwaway folder, var/demo/: see tests/support/demo.sh. NOT FOR PRODUCTION.
+demo: deps-demo
+	$(MAKE) --no-print-directory all $(BUILD)/snp-forge
+	TEEV_BIN=$(BUILD)/teev SNP_FORGE=$(BUILD)/snp-forge sh tests/support/demo.sh var/demo
 
 clean:
 	rm -rf build build-asan build-ubsan build-fuzz build-openssl

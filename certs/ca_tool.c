@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -770,5 +771,105 @@ out:
         close(od.fd);
     X509_free(ca_cert);
     EVP_PKEY_free(ca_key);
+    return rc;
+}
+
+/* True when names holds value: a DNS name without regard to case, an IP address by value. */
+static bool names_contain(const GENERAL_NAMES *names, const char *value)
+{
+    unsigned char ip[16];
+    int ip_len = 0;
+    bool is_ip = parse_ip(value, ip, &ip_len);
+
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *gen = sk_GENERAL_NAME_value(names, i);
+        int type = 0;
+        const ASN1_STRING *str = GENERAL_NAME_get0_value(gen, &type);
+
+        if (is_ip && type == GEN_IPADD && ASN1_STRING_length(str) == ip_len &&
+            memcmp(ASN1_STRING_get0_data(str), ip, (size_t)ip_len) == 0)
+            return true;
+        if (!is_ip && type == GEN_DNS && (size_t)ASN1_STRING_length(str) == strlen(value) &&
+            strncasecmp((const char *)ASN1_STRING_get0_data(str), value, strlen(value)) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int open_dir(struct out_dir *od, const char *dir, char *err, size_t err_len)
+{
+    od->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    od->path = dir;
+    od->err = err;
+    od->err_len = err_len;
+    if (od->fd < 0) {
+        set_err(err, err_len, "cannot open directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int ca_tool_server_sans_missing(const char *dir, const char *const *sans, size_t n_sans,
+                                size_t *missing, char *err, size_t err_len)
+{
+    struct out_dir od = {.fd = -1};
+    X509 *cert = NULL;
+    GENERAL_NAMES *names = NULL;
+    int count = -1;
+
+    if (open_dir(&od, dir, err, err_len) != 0 ||
+        load_cert(&od, LEAF_SPECS[0].cert_file, &cert) != 0)
+        goto out;
+    names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    count = 0;
+    for (size_t i = 0; i < n_sans; i++) {
+        if (names == NULL || !names_contain(names, sans[i]))
+            missing[count++] = i;
+    }
+out:
+    GENERAL_NAMES_free(names);
+    X509_free(cert);
+    if (od.fd >= 0)
+        close(od.fd);
+    return count;
+}
+
+int ca_tool_reissue_server(const char *dir, const char *const *extra_sans, size_t n_extra_sans,
+                           char *err, size_t err_len)
+{
+    const struct pair_spec *spec = &LEAF_SPECS[0];
+    struct out_dir od = {.fd = -1};
+    X509 *ca_cert = NULL, *cert = NULL;
+    EVP_PKEY *ca_key = NULL, *key = NULL;
+    char tmp[64];
+    int rc = -1;
+
+    if (check_sans(extra_sans, n_extra_sans, err, err_len) != 0 ||
+        open_dir(&od, dir, err, err_len) != 0 || load_ca(&od, &ca_cert, &ca_key) != 0 ||
+        load_key(&od, spec->key_file, &key) != 0)
+        goto out;
+    if (build_cert(spec, key, ca_cert, ca_key, extra_sans, n_extra_sans, &cert) != 0) {
+        set_crypto_err(err, err_len, "cannot build %s/%s", dir, spec->cert_file);
+        goto out;
+    }
+    /* Written beside the old one, then renamed over it: a reader (a running teev on SIGHUP)
+     * sees the old certificate or the new one, never half of one. */
+    snprintf(tmp, sizeof(tmp), "%s.new-%ld", spec->cert_file, (long)getpid());
+    unlinkat(od.fd, tmp, 0);
+    if (write_pem(&od, tmp, PEM_OUT_CERT, cert, NULL) != 0)
+        goto out;
+    if (renameat(od.fd, tmp, od.fd, spec->cert_file) != 0 || fsync(od.fd) != 0) {
+        set_err(err, err_len, "cannot replace %s/%s: %s", dir, spec->cert_file, strerror(errno));
+        unlinkat(od.fd, tmp, 0);
+        goto out;
+    }
+    rc = 0;
+out:
+    X509_free(cert);
+    X509_free(ca_cert);
+    EVP_PKEY_free(ca_key);
+    EVP_PKEY_free(key);
+    if (od.fd >= 0)
+        close(od.fd);
     return rc;
 }

@@ -17,4 +17,17 @@
 int ca_tool_init(const char *dir, const char *const *extra_sans, size_t n_extra_sans,
                  int *created, char *err, size_t err_len);
 
+/* Which of sans the existing dir/server-cert.crt does not name (DNS names compared without
+ * case, IP addresses by value): their indexes go to missing[], their number is returned; -1
+ * with err when the certificate cannot be read. */
+int ca_tool_server_sans_missing(const char *dir, const char *const *sans, size_t n_sans,
+                                size_t *missing, char *err, size_t err_len);
+
+/* Replaces dir/server-cert.crt with a new certificate for the same key (server-private.pem, so
+ * server-public.pem stays right), issued by the folder's CA (ca-private.pem is needed), naming
+ * localhost, 127.0.0.1, ::1 and each of extra_sans. The file is replaced atomically (written
+ * beside it, then renamed). Returns 0 or -1 with err. */
+int ca_tool_reissue_server(const char *dir, const char *const *extra_sans, size_t n_extra_sans,
+                           char *err, size_t err_len);
+
 #endif

@@ -7,7 +7,9 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 struct db {
@@ -161,6 +163,26 @@ static void add_storage_hint(const char *path, char *err, size_t err_len)
 		snprintf(err + used, err_len - used, " (the file system holding %s is full)", dir);
 }
 
+/* A second connection sees every commit made through the first one, or
+ * by another process (the CLI), as a change of its data_version. */
+static int open_watcher(struct db *db, const char *path, char *err, size_t err_len)
+{
+	if (sqlite3_open_v2(path, &db->watcher, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->watcher, "PRAGMA data_version", -1, &db->data_version, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db->watcher, "SELECT n FROM policy_generation", -1, &db->generation,
+			       NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "%s: cannot open a watcher connection: %s", path,
+			 db->watcher ? sqlite3_errmsg(db->watcher) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(db->watcher, 5000);
+	db->seen_data_version = -1;
+	db->policy_generation = -1;
+	return 0;
+}
+
 int db_open(const char *path, struct db **out, char *err, size_t err_len)
 {
 	struct db *db = calloc(1, sizeof(*db));
@@ -193,25 +215,57 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
 		goto fail;
 	if (migrate(db, path, err, err_len))
 		goto fail;
-	/* A second connection sees every commit made through the first one, or
-	 * by another process (the CLI), as a change of its data_version. */
-	if (sqlite3_open_v2(path, &db->watcher, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db->watcher, "PRAGMA data_version", -1, &db->data_version, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(db->watcher, "SELECT n FROM policy_generation", -1, &db->generation,
-			       NULL) != SQLITE_OK) {
-		snprintf(err, err_len, "%s: cannot open a watcher connection: %s", path,
-			 db->watcher ? sqlite3_errmsg(db->watcher) : "out of memory");
+	if (open_watcher(db, path, err, err_len))
 		goto fail;
-	}
-	sqlite3_busy_timeout(db->watcher, 5000);
-	db->seen_data_version = -1;
-	db->policy_generation = -1;
 	*out = db;
 	return 0;
 fail:
 	add_storage_hint(path, err, err_len);
+	db_close(db);
+	return -1;
+}
+
+int db_open_readonly(const char *path, struct db **out, char *err, size_t err_len)
+{
+	struct db *db;
+	struct stat st;
+
+	*out = NULL;
+	if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 1;
+	db = calloc(1, sizeof(*db));
+	if (!db) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&db->watch_lock, NULL);
+	if (sqlite3_open_v2(path, &db->handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, err_len, "cannot open database %s: %s", path,
+			 db->handle ? sqlite3_errmsg(db->handle) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->handle, 5000);
+	if (read_user_version(db->handle, &db->version)) {
+		snprintf(err, err_len, "%s: cannot read the schema version: %s", path,
+			 sqlite3_errmsg(db->handle));
+		goto fail;
+	}
+	/* Nothing is migrated here: a reader must not change the file. */
+	if (db->version != MIGRATION_COUNT) {
+		snprintf(err, err_len,
+			 "%s has schema version %d but this teev reads version %d%s", path,
+			 db->version, MIGRATION_COUNT,
+			 db->version > MIGRATION_COUNT
+				 ? "; use a newer teev"
+				 : "; `teev serve` or `teev policy list` upgrades it");
+		goto fail;
+	}
+	if (open_watcher(db, path, err, err_len))
+		goto fail;
+	*out = db;
+	return 0;
+fail:
 	db_close(db);
 	return -1;
 }

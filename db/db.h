@@ -14,6 +14,10 @@ struct db;
 
 /* Opens (creating if needed) and migrates. Returns 0 or -1 with err. */
 int db_open(const char *path, struct db **out, char *err, size_t err_len);
+/* Opens an existing database for reading only (`teev verify`): no file is
+ * created, nothing is migrated or written. Returns 0, 1 when there is no
+ * file at path, or -1 with err (unreadable, or another schema version). */
+int db_open_readonly(const char *path, struct db **out, char *err, size_t err_len);
 void db_close(struct db *db);
 
 /* A number that changes whenever any connection or process commits to the

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the Debian 12 packages teev needs, and only those that are missing.
-#   deploy/install-deps.sh build   compiler and libraries (make, make run)
-#   deploy/install-deps.sh test    build + test tools (make test, make lint)
+#   deploy/install-deps.sh build   compiler and libraries (make)
+#   deploy/install-deps.sh run     build + curl, to talk to the server (make run)
+#   deploy/install-deps.sh demo    run + swtpm and tpm2-tools, for the README's
+#                                  walk-throughs (make demo)
+#   deploy/install-deps.sh test    all of the above + test tools (make test, make lint)
 # Used by the Makefile so that `make run` and `make test` work on a fresh
 # machine; safe to run again (it does nothing when everything is present).
 set -eu
@@ -10,16 +13,20 @@ set -eu
 # builds without them; their runtime libraries come with libgnutls30 anyway).
 build_packages="gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev
 libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev nettle-dev libgmp-dev openssl"
+run_packages="curl ca-certificates"
+demo_packages="swtpm swtpm-tools tpm2-tools"
 # python3 and its packages run upstream Keylime's keylime_oneshot_attestation
 # against teev (tests/integration/test_anonymous_clients.c).
-test_packages="libcmocka-dev curl ca-certificates swtpm swtpm-tools tpm2-tools prometheus clang libclang-rt-14-dev jq
-valgrind cppcheck clang-tidy python3 python3-requests python3-packaging python3-cryptography python3-yaml"
+test_packages="libcmocka-dev prometheus clang libclang-rt-14-dev jq valgrind cppcheck clang-tidy
+python3 python3-requests python3-packaging python3-cryptography python3-yaml"
 
 case "${1:-build}" in
 build) wanted="$build_packages" ;;
-test) wanted="$build_packages $test_packages" ;;
+run) wanted="$build_packages $run_packages" ;;
+demo) wanted="$build_packages $run_packages $demo_packages" ;;
+test) wanted="$build_packages $run_packages $demo_packages $test_packages" ;;
 *)
-	echo "usage: $0 build|test" >&2
+	echo "usage: $0 build|run|demo|test" >&2
 	exit 2
 	;;
 esac

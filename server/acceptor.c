@@ -37,7 +37,12 @@ struct tracked {
 struct acceptor {
 	int fd;
 	unsigned port;
+	/* Under daemon_lock, which only the accept thread and acceptor_switch
+	 * take: a reload changes it, and once acceptor_switch returns nothing is
+	 * being handed to the old daemon. Never held together with MHD's own
+	 * locks by MHD's threads, so MHD_add_connection may run under it. */
 	struct MHD_Daemon *daemon;
+	pthread_mutex_t daemon_lock;
 	pthread_t thread;
 	bool running;
 	int stopping; /* atomic */
@@ -85,10 +90,12 @@ struct acceptor *acceptor_open(const struct sockaddr *addr, socklen_t len, char 
 		return NULL;
 	}
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->daemon_lock, NULL);
 	a->limits.max_connections = 1024;
+	/* SO_REUSEADDR only lets a restart bind while old connections are in
+	 * TIME_WAIT; it never lets two listeners share the port. */
 	a->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (a->fd < 0 || setsockopt(a->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
-	    setsockopt(a->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ||
 	    (addr->sa_family == AF_INET6 &&
 	     setsockopt(a->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on))) ||
 	    bind(a->fd, addr, len) || listen(a->fd, SOMAXCONN) ||
@@ -221,12 +228,14 @@ static void admit(struct acceptor *a, int fd, struct sockaddr_storage *peer, soc
 		close(fd);
 		return;
 	}
+	pthread_mutex_lock(&a->daemon_lock);
 	if (MHD_add_connection(a->daemon, fd, (struct sockaddr *)peer, peer_len) != MHD_YES) {
 		/* MHD closed the socket. */
 		pthread_mutex_lock(&a->lock);
 		forget(a, fd);
 		pthread_mutex_unlock(&a->lock);
 	}
+	pthread_mutex_unlock(&a->daemon_lock);
 }
 
 /* Shuts down connections that have not sent a request line within the
@@ -320,6 +329,13 @@ void acceptor_connection_closed(struct acceptor *a, int fd)
 	pthread_mutex_unlock(&a->lock);
 }
 
+void acceptor_switch(struct acceptor *a, struct MHD_Daemon *daemon)
+{
+	pthread_mutex_lock(&a->daemon_lock);
+	a->daemon = daemon;
+	pthread_mutex_unlock(&a->daemon_lock);
+}
+
 void acceptor_stop(struct acceptor *a)
 {
 	if (!a || a->fd < 0)
@@ -340,6 +356,7 @@ void acceptor_free(struct acceptor *a)
 		return;
 	acceptor_stop(a);
 	pthread_mutex_destroy(&a->lock);
+	pthread_mutex_destroy(&a->daemon_lock);
 	free(a->table);
 	free(a);
 }

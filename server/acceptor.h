@@ -35,9 +35,10 @@ struct acceptor_limits {
 	struct metrics *metrics; /* refusals and deadlines are counted here; may be NULL */
 };
 
-/* Binds and listens on addr (SO_REUSEPORT: a TLS reload binds a second
- * listener on the same port before the first one closes). Returns NULL
- * with err. */
+/* Binds and listens on addr. No SO_REUSEPORT: a second teev (or anything
+ * else) on the same address and port is refused with "Address already in
+ * use" instead of silently sharing the connections; a TLS reload keeps
+ * this socket (acceptor_switch). Returns NULL with err. */
 struct acceptor *acceptor_open(const struct sockaddr *addr, socklen_t len, char *err,
 			       size_t err_len);
 /* The port bound (the one the kernel chose for port 0). */
@@ -56,6 +57,10 @@ int acceptor_run(struct acceptor *a, struct MHD_Daemon *daemon);
 void acceptor_connection_active(struct acceptor *a, int fd);
 void acceptor_connection_closed(struct acceptor *a, int fd);
 
+/* From now on hands connections to daemon instead (a TLS reload: the new
+ * daemon has the new certificates). When it returns, no connection is being
+ * or will be handed to the previous daemon. */
+void acceptor_switch(struct acceptor *a, struct MHD_Daemon *daemon);
 /* Stops accepting and closes the listening socket; connections already
  * handed over are the daemon's, and their bookkeeping stays valid until
  * acceptor_free (stop the daemon first). NULL is fine; safe to call twice. */

@@ -72,6 +72,8 @@ int admins_load(const struct teev_config *c, struct admin_set *out, char *err, s
 
 bool admins_contains(const struct admin_set *a, const char *fingerprint_hex)
 {
+	if (!a)
+		return false;
 	for (size_t i = 0; i < a->count; i++)
 		if (strcmp(a->fingerprints[i], fingerprint_hex) == 0)
 			return true;

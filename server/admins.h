@@ -21,6 +21,7 @@ struct admin_set {
 /* Loads the certificates named by policy_admins ("default" = client-cert.crt
  * in tls_dir; "none" = nobody). Returns -1 with err naming the file. */
 int admins_load(const struct teev_config *c, struct admin_set *out, char *err, size_t err_len);
+/* a NULL: nobody is an administrator. */
 bool admins_contains(const struct admin_set *a, const char *fingerprint_hex);
 
 /* SHA-256 of a PEM certificate file's DER, as lower-case hex. */

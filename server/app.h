@@ -8,7 +8,6 @@ struct snp_verifier;
 struct db;
 struct policy_cache;
 struct policy_compile_context;
-struct admin_set;
 struct tpm_context;
 struct metrics;
 struct verification_log;
@@ -20,7 +19,6 @@ struct app {
 	struct db *db;
 	struct policy_cache *policies;
 	const struct policy_compile_context *policy_ctx;
-	const struct admin_set *admins;
 	const struct tpm_context *tpm;
 	struct metrics *metrics;        /* NULL: not counted */
 	struct verification_log *log;   /* NULL: verification log off */

@@ -9,5 +9,7 @@ struct db;
 
 /* Fills store so it reads and writes db; db must outlive it. */
 void cert_store_db_init(struct cert_store *store, struct db *db);
+/* The same, reading only: what the verifier proves is not stored. */
+void cert_store_db_init_readonly(struct cert_store *store, struct db *db);
 
 #endif

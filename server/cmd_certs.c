@@ -4,6 +4,7 @@
 #include "db/cert_cache.h"
 #include "db/db.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "verifier/bytes.h"
 #include "verifier/failures.h"
@@ -11,6 +12,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +24,7 @@
 
 static void certs_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev certs init DIR [--san NAME]...\n"
-		"       teev certs import-vcek [--config FILE] [--database PATH] [--amd-root-dir DIR] FILE...\n"
-		"\n"
-		"init:\n"
-		"Creates what is missing of a Keylime-style CA folder: cacert.crt and its key,\n"
-		"server-cert.crt/-private.pem/-public.pem (SANs localhost, 127.0.0.1, ::1 and\n"
-		"each --san) and client-cert.crt/-private.pem/-public.pem. RSA-2048, SHA-256.\n"
-		"Existing files are never overwritten.\n"
-		"\n"
-		"import-vcek: verifies each VCEK (DER or PEM) against the AMD roots and stores\n"
-		"it in the database by platform, for air-gapped sites. Exit 1 if any is refused.\n");
+	help_print(out, "certs");
 }
 
 /* DER bytes of a certificate file that may be PEM. Returns malloc'd bytes. */
@@ -80,6 +71,10 @@ static int import_vcek(int argc, char **argv)
 	int first_file = 0, refused = 0, imported = 0;
 
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			certs_usage(stdout);
+			return 0;
+		}
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			config_path = argv[++i];
 		else if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)
@@ -152,6 +147,55 @@ static int import_vcek(int argc, char **argv)
 	return refused ? 1 : 0;
 }
 
+/* An existing server certificate is never changed without --reissue-server:
+ * say so when it lacks a --san, rather than "already complete". */
+static int warn_missing_sans(const char *dir, const char *const *sans, size_t n_sans,
+			     int created)
+{
+	size_t missing[MAX_SANS];
+	char err[1024];
+	int n = ca_tool_server_sans_missing(dir, sans, n_sans, missing, err, sizeof(err));
+
+	if (n < 0) {
+		fprintf(stderr, "teev certs init: %s\n", err);
+		return 1;
+	}
+	if (n == 0) {
+		if (!created)
+			printf("teev certs init: %s already complete, nothing written\n", dir);
+		return 0;
+	}
+	fprintf(stderr, "teev certs init: warning: %s/server-cert.crt already exists and does not "
+			"name",
+		dir);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", sans[missing[i]]);
+	fprintf(stderr, "; it was not changed. To re-issue it for the same key with these names, "
+			"run:\n  teev certs init %s",
+		dir);
+	for (size_t i = 0; i < n_sans; i++)
+		fprintf(stderr, " --san %s", sans[i]);
+	fprintf(stderr, " --reissue-server\nthen restart teev or send it SIGHUP.\n");
+	return 0;
+}
+
+static int reissue_server(const char *dir, const char *const *sans, size_t n_sans)
+{
+	char err[1024];
+
+	if (ca_tool_reissue_server(dir, sans, n_sans, err, sizeof(err))) {
+		fprintf(stderr, "teev certs init --reissue-server: %s\n", err);
+		return 1;
+	}
+	printf("teev certs init: re-issued %s/server-cert.crt for the same key, naming localhost, "
+	       "127.0.0.1, ::1",
+	       dir);
+	for (size_t i = 0; i < n_sans; i++)
+		printf(", %s", sans[i]);
+	printf("\nRestart teev or send it SIGHUP to serve it.\n");
+	return 0;
+}
+
 int cmd_certs(int argc, char **argv)
 {
 	const char *sans[MAX_SANS];
@@ -159,6 +203,7 @@ int cmd_certs(int argc, char **argv)
 	const char *dir = NULL;
 	char err[1024];
 	int created = 0;
+	bool reissue = false;
 
 	if (argc >= 2 && strcmp(argv[1], "import-vcek") == 0)
 		return import_vcek(argc, argv);
@@ -178,6 +223,8 @@ int cmd_certs(int argc, char **argv)
 				return 2;
 			}
 			sans[n_sans++] = argv[++i];
+		} else if (strcmp(argv[i], "--reissue-server") == 0) {
+			reissue = true;
 		} else if (strcmp(argv[i], "--help") == 0) {
 			certs_usage(stdout);
 			return 0;
@@ -198,7 +245,7 @@ int cmd_certs(int argc, char **argv)
 	}
 	if (created)
 		printf("teev certs init: wrote %d file(s) in %s\n", created, dir);
-	else
-		printf("teev certs init: %s already complete, nothing written\n", dir);
-	return 0;
+	if (reissue)
+		return reissue_server(dir, sans, n_sans);
+	return warn_missing_sans(dir, sans, n_sans, created);
 }

@@ -4,6 +4,7 @@
 #include "db/db.h"
 #include "db/verification_log.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "server/timefmt.h"
 
@@ -16,11 +17,7 @@
 
 static void log_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev log list [--since RFC3339] [--valid true|false] [--limit N]\n"
-		"                     [--database PATH] [--config FILE]\n"
-		"       teev log show ID [--database PATH] [--config FILE]\n"
-		"Verdicts, newest first, as JSON. Exit status: 0 done, 1 not found or error, 2 bad usage.\n");
+	help_print(out, "log");
 }
 
 int cmd_log(int argc, char **argv)
@@ -45,6 +42,10 @@ int cmd_log(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			log_usage(stdout);
+			return 0;
+		}
 		bool has_value = i + 1 < argc;
 		const char *value = has_value ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--database") == 0 && has_value) {

@@ -6,6 +6,7 @@
 #include "db/policy_store.h"
 #include "policy/policy_kinds.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "server/policy_keys.h"
 #include "verifier/bytes.h"
@@ -55,15 +56,7 @@ static enum policy_action action_by_word(const char *word)
 
 static void policy_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev policy list     --kind K                  [--database PATH] [--config FILE]\n"
-		"       teev policy show     --kind K NAME\n"
-		"       teev policy add      --kind K NAME FILE         (FILE '-' reads stdin)\n"
-		"       teev policy replace  --kind K NAME FILE\n"
-		"       teev policy delete   --kind K NAME\n"
-		"       teev policy validate --kind K FILE\n"
-		"kinds: %s. Exit status: 0 done, 1 refused (invalid, exists, not found), 2 bad usage.\n",
-		policy_kind_names());
+	help_print(out, "policy");
 }
 
 static char *read_document(const char *path, size_t *len)
@@ -222,6 +215,10 @@ int cmd_policy(int argc, char **argv)
 	}
 	action = action_by_word(argv[1]);
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			policy_usage(stdout);
+			return 0;
+		}
 		if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
 			kind_name = argv[++i];
 		else if (strcmp(argv[i], "--database") == 0 && i + 1 < argc)

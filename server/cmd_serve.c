@@ -2,10 +2,11 @@
  * database, start the mTLS listener, and stop cleanly on SIGINT/SIGTERM. */
 #include "db/db.h"
 #include "policy/policy_cache.h"
-#include "server/admins.h"
+#include "policy/policy_kinds.h"
 #include "server/app.h"
 #include "server/cert_store_db.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/config.h"
 #include "db/verification_log.h"
 #include "server/http.h"
@@ -28,6 +29,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static void warn_unknown_env(const char *name, void *arg)
+{
+	(void)arg;
+	fprintf(stderr,
+		"teev: warning: environment variable %s is not a teev option (TEEV_<OPTION> for "
+		"the options of config/verifier.conf, e.g. TEEV_PORT); ignored\n",
+		name);
+}
+
 int load_config(struct teev_config *c, const char *explicit_path)
 {
 	char err[1024];
@@ -38,6 +48,11 @@ int load_config(struct teev_config *c, const char *explicit_path)
 		fprintf(stderr, "teev: %s\n", err);
 		return -1;
 	}
+	if (c->ignored_keylime_options[0])
+		fprintf(stderr, "teev: note: %s: Keylime verifier options that teev does not use "
+				"were ignored: %s\n",
+			path, c->ignored_keylime_options);
+	config_each_unknown_env(warn_unknown_env, NULL);
 	if (config_load_env(c, err, sizeof(err))) {
 		fprintf(stderr, "teev: %s\n", err);
 		return -1;
@@ -47,10 +62,7 @@ int load_config(struct teev_config *c, const char *explicit_path)
 
 static void serve_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev serve [--config FILE] [--ip ADDR] [--port N] [--tls-dir DIR]\n"
-		"                  [--database PATH] [--amd-root-dir DIR] [--log-level LEVEL]\n"
-		"Flags override the config file, which overrides the defaults.\n");
+	help_print(out, "serve");
 }
 
 /* Says what to do when the TLS folder is missing instead of a bare ENOENT. */
@@ -79,23 +91,55 @@ static int wait_for_signal(void)
 	return sig;
 }
 
-/* SIGHUP: the TLS files are read again by a new listener on the same port;
- * the old one stops accepting and finishes what it has. A failure keeps the
- * old listener (and says why). */
-static struct http_server *reload_tls(struct app *app, struct http_server *old,
-				      unsigned shutdown_ms)
+/* SIGHUP: the TLS files and policy_admins are read again by a new daemon
+ * that takes over the listening socket; the old one finishes what it has.
+ * A failure keeps the old one (and says why). */
+static struct http_server *reload_tls(struct http_server *old, unsigned shutdown_ms)
 {
 	char err[1024];
-	struct http_server *fresh = http_server_start(app, http_server_port(old), err, sizeof(err));
+	struct http_server *fresh = http_server_reload(old, err, sizeof(err));
 
 	if (!fresh) {
-		log_error("SIGHUP: keeping the old TLS certificates: %s", err);
+		log_error("SIGHUP: keeping the old TLS certificates and policy_admins: %s", err);
 		return old;
 	}
 	http_server_quiesce(old, shutdown_ms);
 	http_server_stop(old);
-	log_info("SIGHUP: TLS certificates reloaded");
+	log_info("SIGHUP: TLS certificates reloaded, and policy_admins (%zu certificate(s))",
+		 http_server_admin_count(fresh));
 	return fresh;
+}
+
+/* A KBS request names no policy: without the configured default stored,
+ * every such SNP verdict is tee_attestation.policy.missing. Said once at
+ * start rather than discovered per request. */
+static void warn_missing_default_policy(struct policy_cache *policies, const char *name)
+{
+	const struct policy_kind_info *kind = policy_kind_by_cli_name("snp");
+	struct policy_ref ref;
+	char err[512];
+
+	switch (policy_cache_get(policies, &kind->ops, name, &ref, err, sizeof(err))) {
+	case POLICY_FOUND:
+		log_info("default SNP policy \"%s\" (tee_policy), version %lld", name,
+			 (long long)ref.version);
+		policy_ref_release(policies, &ref);
+		return;
+	case POLICY_MISSING:
+		log_warn("no SNP policy named \"%s\" (tee_policy) is stored: every SNP request "
+			 "that names no \"tee-policy\" will be judged valid: false "
+			 "(tee_attestation.policy.missing) until one is. Store one with `teev policy "
+			 "add --kind snp %s FILE` or POST /v2.5/teepolicies/%s",
+			 name, name, name);
+		return;
+	case POLICY_BROKEN:
+		log_warn("the default SNP policy \"%s\" (tee_policy) does not compile: %s", name,
+			 err);
+		return;
+	case POLICY_DB_ERROR:
+		log_warn("cannot read the default SNP policy \"%s\" (tee_policy): %s", name, err);
+		return;
+	}
 }
 
 /* The verification log's writer thread tells of storage trouble here. */
@@ -128,7 +172,6 @@ int cmd_serve(int argc, char **argv)
 	struct policy_cache *policies = NULL;
 	struct kds_client *kds = NULL;
 	struct cert_store store;
-	struct admin_set admins;
 	struct policy_compile_context policy_ctx = {0};
 	struct tpm_context tpm = {0};
 	struct http_server *server = NULL;
@@ -275,12 +318,7 @@ int cmd_serve(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if (admins_load(&config, &admins, err, sizeof(err))) {
-		log_error("policy_admins: %s", err);
-		goto out;
-	}
-	log_info("policy administrators: %zu certificate(s); default SNP policy \"%s\"",
-		 admins.count, config.tee_policy);
+	warn_missing_default_policy(policies, config.tee_policy);
 
 	app.config = &config;
 	app.snp = &snp;
@@ -296,7 +334,6 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	app.tpm = &tpm;
-	app.admins = &admins;
 	app.kds = kds;
 	metrics = metrics_new();
 	app.metrics = metrics;
@@ -331,7 +368,7 @@ int cmd_serve(int argc, char **argv)
 	for (;;) {
 		int sig = wait_for_signal();
 		if (sig == SIGHUP) {
-			server = reload_tls(&app, server, config.shutdown_timeout * 1000);
+			server = reload_tls(server, config.shutdown_timeout * 1000);
 			continue;
 		}
 		log_info("received %s, stopping (finishing requests for up to %u s)",
@@ -355,5 +392,7 @@ out:
 	db_close(db);
 	if (!config.offline)
 		curl_global_cleanup();
+	if (rc == 0)
+		log_info("stopped");
 	return rc;
 }

@@ -4,6 +4,7 @@
  * Exit 0 valid, 1 invalid, 2 bad usage or unreadable input (as for SNP). */
 #include "policy/tdx_policy.h"
 #include "server/commands.h"
+#include "server/help.h"
 #include "server/timefmt.h"
 #include "verifier/b64.h"
 #include "verifier/bytes.h"
@@ -19,19 +20,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev verify --tdx-quote FILE --collateral DIR [--at RFC3339-TIME]\n"
-		"                   [--intel-root FILE] [--policy FILE]\n"
-		"                   [--nonce B64 --tee-pubkey-x B64URL --tee-pubkey-y B64URL]\n"
-		"Checks an Intel TDX quote (v4 or v5) against Intel's collateral in DIR:\n"
-		"tcb_info.json, qe_identity.json, pck_crl.der, root_crl.der and\n"
-		"tcb_signing_chain.pem. The PCK and TCB signing chains must end in the\n"
-		"embedded Intel SGX Root CA, or the PEM certificate given by --intel-root.\n"
-		"--at sets the verification time (default: now). --policy appraises the\n"
-		"TD with a TDX policy document; without it only the TCB status is\n"
-		"appraised (UpToDate required, the policy default). Without --nonce the\n"
-		"freshness check is skipped.\n"
-		"Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.\n");
+	help_print(out, "verify");
 }
 
 struct tdx_args {

@@ -76,6 +76,56 @@ static const struct option_def options[] = {
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
+/* Options of Keylime's verifier.conf (templates 2.0 to 2.6, [verifier] and
+ * the sections beside it) that teev has no use for. A Keylime file may be
+ * reused: these are ignored, and the caller says which were. The options
+ * both share (ip, port, tls_dir, server_key, server_cert, trusted_client_ca,
+ * max_upload_size, ignore_tomtou_errors, measured_boot_*) are in options[]. */
+static const char *const keylime_only_options[] = {
+	"authorization_provider", "auto_migrate_db", "auto_recover_attestation_failures",
+	"cert_subject_alternative_names", "challenge_lifetime", "client_cert", "client_key",
+	"client_key_password", "database_pool_sz_ovfl", "database_url",
+	"durable_attestation_import", "enable_agent_mtls", "enabled_revocation_notifications",
+	"exponential_backoff", "extend_token_on_attestation", "max_retries", "max_workers",
+	"measured_boot_imports", "mode", "num_workers", "persistent_store_encoding",
+	"persistent_store_format", "persistent_store_url", "quote_interval", "registrar_ip",
+	"registrar_port", "request_timeout", "require_allow_list_signatures", "retry_interval",
+	"server_key_password", "session_create_rate_limit_per_agent",
+	"session_create_rate_limit_per_ip", "session_create_rate_limit_window_agent",
+	"session_create_rate_limit_window_ip", "session_lifetime", "severity_labels",
+	"severity_policy", "shutdown_drain_timeout", "signed_attributes",
+	"time_stamp_authority_certs_path", "time_stamp_authority_url",
+	"transparency_log_sign_algo", "transparency_log_url", "trusted_server_ca", "uuid",
+	"verification_timeout", "version", "webhook_url", "zmq_ip", "zmq_port",
+};
+
+/* TEEV_* variables that are not options: teev's own, and those of its
+ * build, test and deployment-check tools. */
+static const char *const non_option_env[] = {
+	"TEEV_CONFIG",	     "TEEV_BIN",	 "TEEV_REAL_BIN",	"TEEV_TEST_VERBOSE",
+	"TEEV_FUZZ_PRINT",   "TEEV_SNP_TESTDATA", "TEEV_DEPLOY_CACHE", "TEEV_DEPLOY_TOOLS",
+	"TEEV_CONTAINER_CONF",
+};
+
+static bool listed(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Notes a Keylime-only option once, in the config's list. */
+static void note_ignored(struct teev_config *c, const char *name)
+{
+	size_t used = strlen(c->ignored_keylime_options);
+
+	if (strstr(c->ignored_keylime_options, name))
+		return;
+	snprintf(c->ignored_keylime_options + used, sizeof(c->ignored_keylime_options) - used,
+		 "%s%s", used ? ", " : "", name);
+}
+
 void config_defaults(struct teev_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -264,6 +314,12 @@ int config_load_file(struct teev_config *c, const char *path, char *err, size_t 
 		/* Keylime's files have other components' sections; only ours counts. */
 		if (strcmp(section, "verifier") != 0)
 			continue;
+		if (!find_option(name) &&
+		    listed(name, keylime_only_options,
+			   sizeof(keylime_only_options) / sizeof(keylime_only_options[0]))) {
+			note_ignored(c, name);
+			continue;
+		}
 		if (config_set(c, name, value, why, sizeof(why))) {
 			snprintf(err, err_len, "%s:%u: %s", path, lineno, why);
 			rc = -1;
@@ -294,6 +350,27 @@ int config_load_env(struct teev_config *c, char *err, size_t err_len)
 		}
 	}
 	return 0;
+}
+
+void config_each_unknown_env(void (*fn)(const char *name, void *arg), void *arg)
+{
+	extern char **environ;
+
+	for (char **e = environ; e && *e; e++) {
+		char name[96], option[96];
+		size_t len = strcspn(*e, "=");
+
+		if (strncmp(*e, "TEEV_", 5) != 0 || len >= sizeof(name))
+			continue;
+		memcpy(name, *e, len);
+		name[len] = '\0';
+		for (size_t i = 5; i <= len; i++)
+			option[i - 5] = (char)tolower((unsigned char)name[i]);
+		if (find_option(option) ||
+		    listed(name, non_option_env, sizeof(non_option_env) / sizeof(non_option_env[0])))
+			continue;
+		fn(name, arg);
+	}
 }
 
 void config_tls_path(const struct teev_config *c, const char *name, char *out, size_t cap)

@@ -54,16 +54,27 @@ struct teev_config {
 	char measured_boot_policy_name[32];
 	char measured_boot_evaluate[16];
 	bool ignore_tomtou_errors;
+	/* Not an option: the Keylime verifier options a config file set that
+	 * teev has no use for (", "-separated), so the caller can say so. */
+	char ignored_keylime_options[512];
 };
 
 void config_defaults(struct teev_config *c);
 
 /* Reads an INI file. Unknown options, bad values and malformed lines are
- * errors naming the file and line. Returns 0 or -1 with err. */
+ * errors naming the file and line, except the options of Keylime's own
+ * verifier.conf that teev does not use (uuid, version, database_url, ...):
+ * those are ignored and listed in c->ignored_keylime_options, so a Keylime
+ * file can be reused. Returns 0 or -1 with err. */
 int config_load_file(struct teev_config *c, const char *path, char *err, size_t err_len);
 
 /* Applies every TEEV_<NAME> variable of the environment (e.g. TEEV_PORT). */
 int config_load_env(struct teev_config *c, char *err, size_t err_len);
+
+/* Calls fn with the name of every TEEV_* environment variable that is not
+ * an option, TEEV_CONFIG, or one of the variables teev's own build and test
+ * tools use (TEEV_BIN, ...): most likely a misspelt option. */
+void config_each_unknown_env(void (*fn)(const char *name, void *arg), void *arg);
 
 /* Sets one option by its config-file name. */
 int config_set(struct teev_config *c, const char *name, const char *value, char *err,

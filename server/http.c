@@ -2,12 +2,14 @@
 #include "server/http.h"
 
 #include "server/acceptor.h"
+#include "server/admins.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/envelope.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/routes.h"
+#include "server/tls_files.h"
 #include "verifier/bytes.h"
 
 #include <arpa/inet.h>
@@ -37,7 +39,11 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct admin_set admins; /* policy_admins, read with the TLS files */
 	struct acceptor *acceptor; /* the listening socket and its accept thread */
+	/* False once a reload handed the acceptor to the next server: this one
+	 * still reports its connections' closing to it, but does not stop it. */
+	bool owns_acceptor;
 	struct app *app;
 	char *key_pem, *cert_pem, *trust_pem;
 	unsigned port;
@@ -113,6 +119,10 @@ static int collect_client_ca(const char *file, void *arg)
 	text = read_pem_file(path, tc->err, tc->err_len);
 	if (!text)
 		return -1;
+	if (tls_check_ca_file(path, text, tc->err, tc->err_len)) {
+		free(text);
+		return -1;
+	}
 	n = strlen(text);
 	grown = realloc(tc->pem, tc->len + n + 2);
 	if (!grown) {
@@ -619,6 +629,7 @@ static void answer_request(struct http_server *server, struct MHD_Connection *co
 	req->body_len = rs->len;
 	req->client = rs->anonymous ? "(anonymous)" : cs->client;
 	req->client_fingerprint = rs->anonymous ? "" : cs->fingerprint;
+	req->admins = &server->admins;
 	req->arg = query_arg;
 	req->arg_ctx = connection;
 	req->body_sha256 = body_digest(rs);
@@ -729,12 +740,16 @@ static int bind_address(const char *ip, unsigned port, struct sockaddr_storage *
 	return -1;
 }
 
-struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
+/* Reads the TLS files and policy_admins and starts a daemon for them. With
+ * old (a SIGHUP reload), the new daemon takes over old's listening socket;
+ * otherwise it binds port. */
+static struct http_server *start_server(struct app *app, unsigned port, struct http_server *old,
+					char *err, size_t err_len)
 {
 	const struct teev_config *c = app->config;
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct trust_collector tc = {.config = c, .err = err, .err_len = err_len};
-	char path[CONFIG_PATH_MAX * 2];
+	char path[CONFIG_PATH_MAX * 2], key_path[CONFIG_PATH_MAX * 2];
 	struct sockaddr_storage addr;
 	socklen_t addr_len = 0;
 	/* No listening socket of MHD's own: see acceptor.h. */
@@ -760,13 +775,14 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 			 c->max_body_memory, c->max_upload_size);
 		goto fail;
 	}
-	tls_file(c, c->server_key, "server-private.pem", path, sizeof(path));
-	s->key_pem = read_pem_file(path, err, err_len);
+	tls_file(c, c->server_key, "server-private.pem", key_path, sizeof(key_path));
+	s->key_pem = read_pem_file(key_path, err, err_len);
 	if (!s->key_pem)
 		goto fail;
 	tls_file(c, c->server_cert, "server-cert.crt", path, sizeof(path));
 	s->cert_pem = read_pem_file(path, err, err_len);
-	if (!s->cert_pem)
+	if (!s->cert_pem ||
+	    tls_check_server_files(key_path, s->key_pem, path, s->cert_pem, err, err_len))
 		goto fail;
 	if (config_each_client_ca(c, collect_client_ca, &tc))
 		goto fail;
@@ -776,14 +792,23 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 		snprintf(err, err_len, "trusted_client_ca names no file");
 		goto fail;
 	}
+	/* Read with the TLS files, so a renewed admin certificate takes effect
+	 * with the same SIGHUP as the renewed server certificate. */
+	if (admins_load(c, &s->admins, err, err_len))
+		goto fail;
 	if (bind_address(c->ip, port, &addr, &addr_len, &flags)) {
 		snprintf(err, err_len, "ip \"%s\" is not an IPv4 or IPv6 address", c->ip);
 		goto fail;
 	}
-	s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
-	if (!s->acceptor) {
-		snprintf(err, err_len, "cannot listen on %s port %u: %s", c->ip, port, why);
-		goto fail;
+	if (!old) {
+		s->acceptor = acceptor_open((struct sockaddr *)&addr, addr_len, why, sizeof(why));
+		s->owns_acceptor = true;
+		if (!s->acceptor) {
+			snprintf(err, err_len, "cannot listen on %s port %u: %s%s", c->ip, port, why,
+				 strstr(why, "in use") ? " (another teev, or another program, holds it)"
+						       : "");
+			goto fail;
+		}
 	}
 	if (threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -811,6 +836,19 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 			 c->ip, port, c->tls_dir);
 		goto fail;
 	}
+	if (old) {
+		/* The same listening socket and the same connection bookkeeping: a
+		 * reload never binds the port again, and the limits count the old
+		 * daemon's connections until they close. old keeps its pointer so
+		 * that its daemon still reports closed connections, but no longer
+		 * owns the acceptor (http_server_quiesce/stop leave it running). */
+		acceptor_switch(old->acceptor, s->daemon);
+		s->acceptor = old->acceptor;
+		s->owns_acceptor = true;
+		old->owns_acceptor = false;
+		s->port = old->port;
+		return s;
+	}
 	struct acceptor_limits limits = {
 		.max_connections = c->max_connections,
 		.per_ip = c->per_ip_connection_limit,
@@ -826,11 +864,28 @@ struct http_server *http_server_start(struct app *app, unsigned port, char *err,
 	log_info("teev listening on https://%s%s%s:%u/ (mTLS, %u threads, client CA %s)",
 		 strchr(c->ip, ':') ? "[" : "", c->ip, strchr(c->ip, ':') ? "]" : "", s->port,
 		 threads, c->trusted_client_ca);
+	log_info("policy administrators: %zu certificate(s) (policy_admins = %s)", s->admins.count,
+		 c->policy_admins);
 	return s;
 fail:
 	free(tc.pem);
 	http_server_stop(s);
 	return NULL;
+}
+
+struct http_server *http_server_start(struct app *app, unsigned port, char *err, size_t err_len)
+{
+	return start_server(app, port, NULL, err, err_len);
+}
+
+struct http_server *http_server_reload(struct http_server *old, char *err, size_t err_len)
+{
+	return start_server(old->app, old->port, old, err, err_len);
+}
+
+size_t http_server_admin_count(const struct http_server *s)
+{
+	return s->admins.count;
 }
 
 unsigned http_server_port(const struct http_server *s)
@@ -845,7 +900,8 @@ void http_server_quiesce(struct http_server *s, unsigned deadline_ms)
 	/* Stop accepting; requests already started finish, later ones on open
 	 * connections get 503 (see on_request). */
 	__atomic_store_n(&s->draining, 1, __ATOMIC_SEQ_CST);
-	acceptor_stop(s->acceptor);
+	if (s->owns_acceptor)
+		acceptor_stop(s->acceptor);
 	for (unsigned waited = 0; waited < deadline_ms; waited += 10) {
 		if (__atomic_load_n(&s->in_flight, __ATOMIC_SEQ_CST) == 0)
 			break;
@@ -860,10 +916,12 @@ void http_server_stop(struct http_server *s)
 		return;
 	/* The daemon tells the acceptor of every connection it closes, so the
 	 * acceptor outlives it. */
-	acceptor_stop(s->acceptor);
+	if (s->owns_acceptor)
+		acceptor_stop(s->acceptor);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
-	acceptor_free(s->acceptor);
+	if (s->owns_acceptor)
+		acceptor_free(s->acceptor);
 	/* The key is secret: wipe it before giving the memory back. */
 	if (s->key_pem)
 		explicit_bzero(s->key_pem, strlen(s->key_pem));

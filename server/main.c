@@ -1,24 +1,32 @@
 /* main.c - the `teev` binary: dispatch to subcommands. */
 #include "server/commands.h"
 #include "verifier/p384.h"
+#include "server/help.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: teev <command> [options]\n"
-		"\n"
-		"commands:\n"
-		"  serve    serve Keylime's /vX.Y/verify/evidence API over mTLS\n"
-		"  verify   check one SEV-SNP report or Intel TDX quote offline, with the server's code\n"
-		"  certs    create a development CA folder in Keylime's layout (certs init DIR)\n"
-		"  policy   list, show, add, replace, delete or validate stored policies\n"
-		"  log      list or show recorded verdicts (the verification log)\n"
-		"  version  print the version and the P-384 library\n"
-		"\n"
-		"`teev <command> --help` describes each command's options.\n");
+	help_print(out, NULL);
+}
+
+/* `teev help [COMMAND]`, and `teev help --man` (the man page, for `make man`). */
+static int help(int argc, char **argv)
+{
+	if (argc < 3) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[2], "--man") == 0) {
+		help_print_man(stdout);
+		return 0;
+	}
+	if (help_print(stdout, argv[2]) == 0)
+		return 0;
+	fprintf(stderr, "teev help: unknown command \"%s\"\n\n", argv[2]);
+	usage(stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -37,13 +45,19 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - 1, argv + 1);
 	if (strcmp(argv[1], "log") == 0)
 		return cmd_log(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 && argc > 2 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		help_print(stdout, "version");
+		return 0;
+	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("teev %s\nSNP report signature (ECDSA P-384): %s\n", TEEV_VERSION,
 		       p384_implementation());
 		return 0;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc, argv);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}

@@ -10,6 +10,7 @@
 
 struct json_object;
 struct app;
+struct admin_set;
 
 struct route_request {
 	const char *method;
@@ -18,6 +19,9 @@ struct route_request {
 	size_t body_len;
 	const char *client;             /* subject of the verified client certificate */
 	const char *client_fingerprint; /* SHA-256 of its DER, lower-case hex */
+	/* policy_admins as the listener that took the request read them (with
+	 * its TLS files, so SIGHUP reloads both); NULL: nobody. */
+	const struct admin_set *admins;
 	/* SHA-256 of the body (hex) when the listener computed it while the
 	 * body arrived; NULL otherwise. */
 	const char *body_sha256;

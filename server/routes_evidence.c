@@ -59,7 +59,11 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		goto out;
 	}
 	if (!present(doc, "type", &type)) {
-		reply_request_error(reply, "default.missing_param", "missing parameter 'type'");
+		/* Upstream's status text, and a message that names the choices. */
+		reply->code = 400;
+		reply->envelope = envelope_failure(400, "missing parameter 'type'",
+						   "default.missing_param",
+						   "missing parameter 'type' (\"tee\" or \"tpm\")");
 		goto out;
 	}
 	if (!present(doc, "data", &data)) {
@@ -71,8 +75,8 @@ void handle_verify_evidence(struct app *app, const struct route_request *req,
 		/* Upstream's status text, and a message that names the field. */
 		reply->code = 400;
 		reply->envelope = envelope_failure(400, "invalid evidence type", "default.invalid_param",
-						   "invalid evidence type: 'type' must be \"tee\" or "
-						   "\"tpm\"");
+						   "invalid evidence type: \"type\" must be \"tee\" "
+						   "(SEV-SNP evidence) or \"tpm\" (a TPM quote)");
 		goto out;
 	}
 	verdict_init(&verdict);

@@ -61,7 +61,7 @@ void handle_verifications(struct app *app, const struct route_request *req, cons
 	char err[512];
 	struct json_object *results;
 
-	if (!admins_contains(app->admins, req->client_fingerprint)) {
+	if (!admins_contains(req->admins, req->client_fingerprint)) {
 		reply_error(reply, 403,
 			    "this client certificate may not read the verification log (see policy_admins)");
 		return;

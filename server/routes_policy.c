@@ -258,8 +258,10 @@ static void write_policy(struct app *app, const struct policy_kind_info *kind, c
 	} else if (rc != STORE_OK) {
 		reply_store_error(reply, rc, err);
 	} else {
-		/* Keylime answers a write with empty results; teev says the version. */
-		reply_ok(reply, create ? 201 : 200,
+		/* Keylime answers a write with empty results and 201, for PUT
+		 * as well (cloud_verifier_tornado.py, 7.14.3); teev's own
+		 * collections say the version and answer a replacement with 200. */
+		reply_ok(reply, create || kind->keylime ? 201 : 200,
 			 kind->keylime ? json_object_new_object() : policy_summary(&stored));
 		stored_policy_clear(&stored);
 	}
@@ -302,7 +304,7 @@ void handle_policy_route(struct app *app, const struct route_request *req,
 			    name);
 		return;
 	}
-	if (!reading && !admins_contains(app->admins, req->client_fingerprint)) {
+	if (!reading && !admins_contains(req->admins, req->client_fingerprint)) {
 		reply_error(reply, 403,
 			    "this client certificate is not a policy administrator (see policy_admins)");
 		return;

@@ -217,8 +217,11 @@ static int select_stored(const struct tpm_context *ctx, struct json_object *name
 		}
 		return 0;
 	case POLICY_MISSING:
-		failures_add(&out->failures, "default.missing_policy", "no stored %s policy named \"%s\"",
-			     s->kind->cli_name, name);
+		failures_add(&out->failures, "default.missing_policy",
+			     "no stored %s policy named \"%s\" (store one with `teev policy add "
+			     "--kind %s %s FILE` or at /v2.5/%s/%s)",
+			     s->kind->cli_name, name, s->kind->cli_name, name, s->kind->collection,
+			     name);
 		out->status = VERDICT_BAD_INPUT;
 		return -1;
 	case POLICY_BROKEN:
@@ -645,8 +648,11 @@ void tpm_evidence_verify(const struct tpm_context *ctx, struct json_object *data
 	    !mb_policy_given(data) && !(present(data, "tpm_policy_name", &value) && value) &&
 	    !(present(data, "runtime_policy_name", &value) && value) &&
 	    !(present(data, "mb_policy_name", &value) && value)) {
+		/* Upstream's sentence, then teev's by-name extensions. */
 		bad_input(out, "default.missing_policy", "%s",
-			  "at least one policy (tpm_policy, runtime_policy, or mb_policy) must be provided");
+			  "at least one policy (tpm_policy, runtime_policy, or mb_policy) must be provided; "
+			  "teev also takes a stored policy by name: tpm_policy_name, "
+			  "runtime_policy_name or mb_policy_name");
 		return;
 	}
 	ev = calloc(1, sizeof(*ev));

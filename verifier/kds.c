@@ -71,6 +71,8 @@ const char *kds_status_name(enum kds_status status)
 		return "KDS_OK";
 	case KDS_NOT_FOUND:
 		return "KDS_NOT_FOUND";
+	case KDS_BAD_REQUEST:
+		return "KDS_BAD_REQUEST";
 	case KDS_RATE_LIMITED:
 		return "KDS_RATE_LIMITED";
 	case KDS_BACKING_OFF:
@@ -360,7 +362,10 @@ static unsigned http_get(const struct kds_client *k, struct flight *f, char *cau
 				backoff = retry_after > (curl_off_t)RETRY_AFTER_MAX ? RETRY_AFTER_MAX
 										    : (unsigned)retry_after;
 		}
-		f->status = code == 404 ? KDS_NOT_FOUND : code == 429 ? KDS_RATE_LIMITED : KDS_HTTP_ERROR;
+		f->status = code == 404   ? KDS_NOT_FOUND
+			    : code == 400 ? KDS_BAD_REQUEST
+			    : code == 429 ? KDS_RATE_LIMITED
+					  : KDS_HTTP_ERROR;
 		snprintf(cause, cause_len, "%ld%s%s", code, reason_phrase(code)[0] ? " " : "",
 			 reason_phrase(code));
 		if (backoff)

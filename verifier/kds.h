@@ -46,6 +46,7 @@ struct kds_config {
 enum kds_status {
 	KDS_OK,
 	KDS_NOT_FOUND,     /* 404 */
+	KDS_BAD_REQUEST,   /* 400: KDS does not take this hwid or TCB, e.g. another product's chip */
 	KDS_RATE_LIMITED,  /* 429; the URL is now backing off */
 	KDS_BACKING_OFF,   /* refused without a request: a recent failure for this URL */
 	KDS_HTTP_ERROR,    /* any other non-200 answer (5xx ones start a back-off) */

@@ -203,10 +203,13 @@ static size_t candidate_products(const struct snp_report *r, enum snp_product pr
 }
 
 /* Asks AMD's KDS. Returns 1 with a candidate, 0 when KDS has none for any
- * candidate product, -1 after recording why it could not answer. */
+ * candidate product, -1 after recording why it could not answer. For a v2
+ * report (no CPUID) each candidate product is asked in turn: KDS answers a
+ * chip of another product with 404 or 400, and either means "try the next
+ * one"; the last such answer is kept for the message. */
 static int fetch_from_kds(struct snp_verifier *v, const struct snp_report *r,
 			  const enum snp_product *products, size_t n, struct vek_candidate *c,
-			  struct failures *f)
+			  char *last, size_t last_cap, struct failures *f)
 {
 	char err[512] = "";
 
@@ -220,10 +223,11 @@ static int fetch_from_kds(struct snp_verifier *v, const struct snp_report *r,
 			c->product = products[i];
 			return 1;
 		}
-		if (status != KDS_NOT_FOUND) {
+		if (status != KDS_NOT_FOUND && status != KDS_BAD_REQUEST) {
 			failures_add(f, "tee_attestation.vcek_fetch", "%s", err);
 			return -1;
 		}
+		snprintf(last, last_cap, "%s", err);
 	}
 	return 0;
 }
@@ -232,8 +236,8 @@ static int fetch_from_kds(struct snp_verifier *v, const struct snp_report *r,
  * database, the offline folder and AMD's KDS. Returns 0 with a candidate, -1
  * with a failure appended. */
 static int find_certificate(struct snp_verifier *v, const struct snp_evidence *e,
-			    const struct snp_report *r, enum snp_product product,
-			    struct vek_candidate *c, struct failures *f)
+			    const struct snp_certs_buf *table, const struct snp_report *r,
+			    enum snp_product product, struct vek_candidate *c, struct failures *f)
 {
 	bool vlek = r->signing_key == SNP_SIGNING_KEY_VLEK;
 	const char *kind = vlek ? "VLEK" : "VCEK";
@@ -249,19 +253,15 @@ static int find_certificate(struct snp_verifier *v, const struct snp_evidence *e
 		c->source = "file";
 		return 0;
 	}
-	if (e->certs_buf) {
-		struct snp_certs_buf table;
-
-		if (snp_certs_buf_parse(e->certs_buf, e->certs_buf_len, &table, f))
-			return -1;
-		const struct snp_blob *blob = vlek ? &table.vlek : &table.vcek;
+	if (table) {
+		const struct snp_blob *blob = vlek ? &table->vlek : &table->vcek;
 		if (blob->data) {
 			c->der = blob->data;
 			c->len = blob->len;
 			c->source = "certs-buf";
 			return 0;
 		}
-		if ((vlek ? table.vcek.data : table.vlek.data) != NULL) {
+		if ((vlek ? table->vcek.data : table->vlek.data) != NULL) {
 			failures_add(f, "tee_attestation.signing_key_mismatch",
 				     "report SIGNING_KEY says %s but certs-buf only holds a %s", kind,
 				     vlek ? "VCEK" : "VLEK");
@@ -289,8 +289,10 @@ static int find_certificate(struct snp_verifier *v, const struct snp_evidence *e
 			return 0;
 		}
 	}
+	char kds_answer[512] = "";
 	if (by_platform && v->kds) {
-		int found = fetch_from_kds(v, r, products, n_products, c, f);
+		int found = fetch_from_kds(v, r, products, n_products, c, kds_answer,
+					   sizeof(kds_answer), f);
 		if (found != 0)
 			return found > 0 ? 0 : -1;
 	}
@@ -307,11 +309,14 @@ static int find_certificate(struct snp_verifier *v, const struct snp_evidence *e
 		failures_add(f, "tee_attestation.vcek_fetch",
 			     "no VCEK certificate in the request's certs-buf, and CHIP_ID is masked (all zero) so none can be looked up");
 	else
+		/* Names only the places this verifier has: `teev verify` without
+		 * a database must not say it looked in one. */
 		failures_add(f, "tee_attestation.vcek_fetch",
-			     "no VCEK certificate for chip %s at TCB {%s}: not in the request's certs-buf, the database%s%s",
-			     hwid, tcb_text,
+			     "no VCEK certificate for chip %s at TCB {%s}: not in the request's certs-buf%s%s%s%s%s",
+			     hwid, tcb_text, v->store ? ", the database" : " (no database)",
 			     v->offline_dir[0] ? ", vcek_offline_dir" : " (no vcek_offline_dir configured)",
-			     v->kds ? " nor at AMD KDS" : " (offline: AMD KDS not asked)");
+			     v->kds ? " nor at AMD KDS" : " (offline: AMD KDS not asked)",
+			     kds_answer[0] ? ": " : "", kds_answer);
 	return -1;
 }
 
@@ -427,8 +432,8 @@ out:
 /* Finds a proven key: from the cache when this platform or certificate was
  * proven before, else by proving a certificate (and caching it). */
 static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
-		      const struct snp_report *r, time_t at, struct snp_result *out,
-		      struct p384_key **key, struct failures *f)
+		      const struct snp_certs_buf *table, const struct snp_report *r, time_t at,
+		      struct snp_result *out, struct p384_key **key, struct failures *f)
 {
 	struct vek_cache_entry entry;
 	struct vek_candidate cand;
@@ -454,7 +459,7 @@ static int obtain_key(struct snp_verifier *v, const struct snp_evidence *e,
 		}
 	}
 
-	if (find_certificate(v, e, r, product, &cand, f))
+	if (find_certificate(v, e, table, r, product, &cand, f))
 		return -1;
 	if (!keyed_by_platform(r)) {
 		certificate_digest(cand.der, cand.len, digest);
@@ -521,13 +526,64 @@ static void check_freshness(const struct snp_evidence *e, const struct snp_repor
 	}
 }
 
+static void invalid_input(struct failures *f, const char *field, const char *fmt, size_t a,
+			  size_t b)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), fmt, a, b);
+	failures_add(f, "tee_attestation.invalid_input", "parameter \"%s\" %s", field, why);
+}
+
+int snp_evidence_check(const struct snp_evidence *e, struct snp_certs_buf *table,
+		       struct failures *f)
+{
+	size_t x = e->pubkey_x_len, y = e->pubkey_y_len;
+
+	if (e->report_len != SNP_REPORT_SIZE) {
+		failures_add(f, "tee_attestation.invalid_input",
+			     "SEV-SNP attestation report input invalid: parameter \"snp-report\" must decode to %d bytes, got %zu",
+			     SNP_REPORT_SIZE, e->report_len);
+		return -1;
+	}
+	if (e->certs_buf) {
+		if (e->certs_buf_len > SNP_CERTS_BUF_MAX) {
+			invalid_input(f, "certs-buf", "is %zu bytes; at most %zu are accepted",
+				      e->certs_buf_len, SNP_CERTS_BUF_MAX);
+			return -1;
+		}
+		/* Before any cache is asked: a malformed table is bad input even
+		 * when the key it should carry is already known. */
+		if (snp_certs_buf_parse(e->certs_buf, e->certs_buf_len, table, f))
+			return -1;
+	}
+	if (!e->check_freshness)
+		return 0;
+	if (e->nonce_len > SNP_NONCE_MAX) {
+		invalid_input(f, "nonce", "decodes to %zu bytes; at most %zu are accepted",
+			      e->nonce_len, SNP_NONCE_MAX);
+		return -1;
+	}
+	/* P-256, P-384 and P-521 coordinates; the hash covers exactly these bytes. */
+	if ((x != 32 && x != 48 && x != 66) || x != y) {
+		invalid_input(f, "tee-pubkey-x-b64/tee-pubkey-y-b64",
+			      "decode to %zu and %zu bytes; expected equal sizes of 32 (P-256), 48 (P-384) or 66 (P-521)",
+			      x, y);
+		return -1;
+	}
+	return 0;
+}
+
 enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence *e,
 			       time_t at, struct snp_result *out, struct failures *f)
 {
 	struct p384_key *key = NULL;
 	size_t before = f->count;
+	struct snp_certs_buf table;
 
 	memset(out, 0, sizeof(*out));
+	if (snp_evidence_check(e, &table, f))
+		return VERDICT_BAD_INPUT;
 	if (snp_report_parse(e->report, e->report_len, &out->report, f))
 		return failures_contains(f, "tee_attestation.invalid_input") ? VERDICT_BAD_INPUT
 									     : VERDICT_FAIL;
@@ -542,7 +598,7 @@ enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence
 			     out->report.cpuid_family, out->report.cpuid_model);
 		return VERDICT_FAIL;
 	}
-	if (obtain_key(v, e, &out->report, at, out, &key, f))
+	if (obtain_key(v, e, e->certs_buf ? &table : NULL, &out->report, at, out, &key, f))
 		return failures_contains(f, "tee_attestation.invalid_input") ? VERDICT_BAD_INPUT
 									     : VERDICT_FAIL;
 	if (verify_report_signature(key, e->report, &out->report)) {

@@ -16,6 +16,7 @@
 
 struct vek_cache;
 struct kds_client;
+struct snp_certs_buf;
 
 /* Persistent storage of proven certificates (the server backs it with
  * SQLite; NULL = none). kind is "vcek" or "crl"; key names the platform
@@ -81,8 +82,22 @@ struct snp_result {
 	bool authenticated;
 };
 
-/* Runs every check; returns the verdict status and fills f. out is
- * meaningful when the status is PASS or FAIL after the signature verified. */
+/* The largest nonce a caller may bind (a KBS sends 32 bytes). */
+#define SNP_NONCE_MAX 1024
+
+/* The checks of the evidence's shape that come before any verification or
+ * cache lookup, the same for the server and `teev verify`: report length,
+ * certs-buf size and table layout (filling *table when there is one), and,
+ * when freshness is checked, the nonce size and tee-pubkey coordinates of
+ * equal P-256/P-384/P-521 sizes. Failures name the request's fields and are
+ * tee_attestation.invalid_input: the caller answers 400. Returns 0 or -1. */
+int snp_evidence_check(const struct snp_evidence *e, struct snp_certs_buf *table,
+		       struct failures *f);
+
+/* Runs every check (snp_evidence_check first, so bad input is refused the
+ * same way whatever the caches hold); returns the verdict status and fills
+ * f. out is meaningful when the status is PASS or FAIL after the signature
+ * verified. */
 enum verdict_status snp_verify(struct snp_verifier *v, const struct snp_evidence *e,
 			       time_t at, struct snp_result *out, struct failures *f);
 

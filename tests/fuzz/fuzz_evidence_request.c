@@ -14,7 +14,6 @@
 #include "db/db.h"
 #include "db/policy_store.h"
 #include "policy/policy_cache.h"
-#include "server/admins.h"
 #include "server/app.h"
 #include "server/cert_store_db.h"
 #include "server/config.h"
@@ -56,7 +55,6 @@ static struct cert_store store;
 static struct snp_verifier snp;
 static struct policy_compile_context policy_ctx;
 static struct policy_cache *policies;
-static struct admin_set admins;
 static struct tpm_context tpm;
 static struct app app;
 static char dir[64];
@@ -137,7 +135,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	app.db = db;
 	app.policies = policies;
 	app.policy_ctx = &policy_ctx;
-	app.admins = &admins;
 	app.tpm = &tpm;
 	atexit(teardown);
 	return 0;

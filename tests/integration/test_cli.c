@@ -11,6 +11,9 @@
 #include "verifier/p384.h"
 
 #include <json-c/json.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +263,86 @@ static void test_certs_init_is_idempotent(void **state)
 	harness_run(rm);
 }
 
+static X509 *load_pem_cert(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	assert_non_null(cert);
+	return cert;
+}
+
+/* --san on a folder that already has a server certificate: a warning that
+ * says how to re-issue, the file unchanged; --reissue-server re-issues it
+ * for the same key, chained to the same CA, with the new names. */
+static void test_certs_init_san_on_existing_folder(void **state)
+{
+	char dir[] = "/tmp/teev-ca-XXXXXX";
+	char ca[300], path[400], *out = NULL, *err = NULL, *before, *after;
+	X509 *cert, *cacert;
+	EVP_PKEY *key;
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/cv_ca", dir);
+	snprintf(path, sizeof(path), "%s/server-cert.crt", ca);
+	const char *init[] = {teev(), "certs", "init", ca, NULL};
+	assert_int_equal(harness_run_capture(init, NULL, NULL), 0);
+	before = harness_read_file(path, NULL);
+
+	const char *add[] = {teev(), "certs", "init", ca, "--san", "teev.example", "--san",
+			     "10.1.2.3", NULL};
+	assert_int_equal(harness_run_capture(add, &out, &err), 0);
+	assert_null(strstr(out, "already complete"));
+	assert_non_null(strstr(err, "warning"));
+	assert_non_null(strstr(err, "does not name teev.example, 10.1.2.3; it was not changed"));
+	assert_non_null(strstr(err, "--san teev.example --san 10.1.2.3 --reissue-server"));
+	free(out);
+	free(err);
+	after = harness_read_file(path, NULL);
+	assert_string_equal(before, after);
+	free(after);
+
+	const char *reissue[] = {teev(), "certs", "init", ca, "--san", "teev.example", "--san",
+				 "10.1.2.3", "--reissue-server", NULL};
+	assert_int_equal(harness_run_capture(reissue, &out, NULL), 0);
+	assert_non_null(strstr(out, "re-issued"));
+	free(out);
+	after = harness_read_file(path, NULL);
+	assert_string_not_equal(before, after);
+	free(after);
+	free(before);
+	cert = load_pem_cert(path);
+	assert_int_equal(X509_check_host(cert, "teev.example", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_host(cert, "localhost", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_ip_asc(cert, "10.1.2.3", 0), 1);
+	snprintf(path, sizeof(path), "%s/cacert.crt", ca);
+	cacert = load_pem_cert(path);
+	assert_int_equal(X509_verify(cert, X509_get0_pubkey(cacert)), 1);
+	snprintf(path, sizeof(path), "%s/server-private.pem", ca);
+	f = fopen(path, "r");
+	key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	assert_non_null(key);
+	assert_int_equal(X509_check_private_key(cert, key), 1);
+
+	/* Now the names are there: a repeat is "already complete". */
+	assert_int_equal(harness_run_capture(add, &out, &err), 0);
+	assert_non_null(strstr(out, "already complete"));
+	assert_null(strstr(err, "warning"));
+	free(out);
+	free(err);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	X509_free(cacert);
+	const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+	harness_run(rm);
+}
+
 static void test_serve_startup_errors(void **state)
 {
 	char *err = NULL;
@@ -277,6 +360,112 @@ static void test_serve_startup_errors(void **state)
 	assert_int_equal(harness_run_capture(bad_config, NULL, &err), 2);
 	assert_non_null(strstr(err, "/nonexistent.conf"));
 	free(err);
+}
+
+/* Every flag a command takes is in its --help, every flag its --help names
+ * is one of them, and each is accepted (not "unrecognized"). */
+static void test_help_lists_every_flag(void **state)
+{
+	static const struct {
+		const char *command[3];
+		const char *flags;
+	} commands[] = {
+		{{"serve"}, "--config --ip --port --tls-dir --database --amd-root-dir --log-level --help"},
+		{{"verify"}, "--report --vcek --certs-buf --nonce --tee-pubkey-x --tee-pubkey-y "
+			     "--policy --tee-policy --at --config --database --amd-root-dir --help"},
+		{{"certs", "init"}, "--san --reissue-server --help"},
+		{{"certs", "import-vcek"}, "--config --database --amd-root-dir --help"},
+		{{"policy", "list"}, "--kind --database --config --help"},
+		{{"log", "list"}, "--since --valid --limit --database --config --help"},
+	};
+	const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+	(void)state;
+
+	for (size_t i = 0; i < n_commands; i++) {
+		const char *argv[8] = {teev()};
+		size_t n = 1;
+		char *out = NULL, flags[256];
+
+		for (size_t k = 0; k < 3 && commands[i].command[k]; k++)
+			argv[n++] = commands[i].command[k];
+		argv[n] = "--help";
+		argv[n + 1] = NULL;
+		assert_int_equal(harness_run_capture(argv, &out, NULL), 0);
+		snprintf(flags, sizeof(flags), "%s", commands[i].flags);
+		for (char *f = strtok(flags, " "); f; f = strtok(NULL, " ")) {
+			char *err = NULL;
+			if (!strstr(out, f))
+				fail_msg("teev %s --help does not mention %s", commands[i].command[0], f);
+			/* A value that makes every command stop right after parsing
+			 * (and "--port 99999" stops serve). */
+			const char *probe[12] = {teev()};
+			size_t m = 1;
+			for (size_t k = 0; k < 3 && commands[i].command[k]; k++)
+				probe[m++] = commands[i].command[k];
+			probe[m++] = f;
+			probe[m++] = "/dev/null/teev-probe";
+			if (strcmp(commands[i].command[0], "serve") == 0) {
+				probe[m++] = "--port";
+				probe[m++] = "99999";
+			}
+			probe[m] = NULL;
+			harness_run_capture(probe, NULL, &err);
+			if (err && (strstr(err, "unrecognized option") ||
+				    strstr(err, "unexpected argument \"--")))
+				fail_msg("teev %s: %s is refused: %s", commands[i].command[0], f, err);
+			free(err);
+		}
+		/* Each --flag of the help text is one the command family takes. */
+		for (const char *p = out; (p = strstr(p, "--")) != NULL;) {
+			char flag[64];
+			bool known = false;
+			size_t len = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+			p += len;
+			if (len < 4 || len >= sizeof(flag))
+				continue;
+			memcpy(flag, p - len, len);
+			flag[len] = '\0';
+			for (size_t k = 0; k < n_commands; k++) {
+				const char *hit = strstr(commands[k].flags, flag);
+				if (strcmp(commands[k].command[0], commands[i].command[0]) == 0 && hit &&
+				    (hit[len] == ' ' || hit[len] == '\0'))
+					known = true;
+			}
+			if (!known)
+				fail_msg("teev %s --help names %s, which it does not take",
+					 commands[i].command[0], flag);
+		}
+		free(out);
+	}
+
+	/* serve --help points at every option and the TEEV_* variables. */
+	const char *serve[] = {teev(), "serve", "--help", NULL};
+	char *out = NULL;
+	assert_int_equal(harness_run_capture(serve, &out, NULL), 0);
+	assert_non_null(strstr(out, "TEEV_<OPTION>"));
+	assert_non_null(strstr(out, "config/verifier.conf"));
+	assert_non_null(strstr(out, "  check_crl = false"));
+	assert_non_null(strstr(out, "  tee_policy = default"));
+	free(out);
+}
+
+/* man/teev.1 is what `teev help --man` makes from the same texts. */
+static void test_man_page_is_current(void **state)
+{
+	const char *argv[] = {teev(), "help", "--man", NULL};
+	char *out = NULL, *kept;
+	(void)state;
+
+	assert_int_equal(harness_run_capture(argv, &out, NULL), 0);
+	kept = harness_read_file("man/teev.1", NULL);
+	if (!kept)
+		skip(); /* not run from the source tree */
+	if (strcmp(out, kept) != 0)
+		fail_msg("man/teev.1 differs from `teev help --man`: run `make man`");
+	assert_non_null(strstr(out, ".SS teev verify"));
+	assert_non_null(strstr(out, "\\-\\-reissue\\-server"));
+	free(out);
+	free(kept);
 }
 
 static void test_version_command(void **state)
@@ -297,6 +486,10 @@ static void test_version_command(void **state)
 
 int main(void)
 {
+	/* `teev verify` reads the configured database (var/teev.db by
+	 * default) for stored policies: one left by `make run` in the checkout
+	 * must not change these verdicts. */
+	setenv("TEEV_DATABASE", "/dev/null/teev-cli-test.db", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verify_every_real_vector),
 		cmocka_unit_test(test_verify_expired_vlek_fails_now),
@@ -304,7 +497,10 @@ int main(void)
 		cmocka_unit_test(test_verify_freshness_with_forged_fixture),
 		cmocka_unit_test(test_verify_bad_usage_exit_2),
 		cmocka_unit_test(test_certs_init_is_idempotent),
+		cmocka_unit_test(test_certs_init_san_on_existing_folder),
 		cmocka_unit_test(test_serve_startup_errors),
+		cmocka_unit_test(test_help_lists_every_flag),
+		cmocka_unit_test(test_man_page_is_current),
 		cmocka_unit_test(test_version_command),
 	};
 	return cmocka_run_group_tests_name("integration: teev command line", tests, NULL, NULL);

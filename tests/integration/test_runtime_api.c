@@ -157,6 +157,12 @@ static void test_allowlists_in_keylime_shape(void **state)
 	assert_int_equal(call(&s->plain, &s->plain_admin, "POST", "/v2.5/allowlists/golden", body, &r), 409);
 	assert_non_null(strstr(r.body, "Runtime policy with name golden already exists"));
 	http_result_free(&r);
+	/* PUT replaces with 201 and empty results, as upstream Keylime answers. */
+	assert_int_equal(call(&s->plain, &s->plain_admin, "PUT", "/v2.5/allowlists/golden", body, &r), 201);
+	assert_int_equal(json_object_object_length(json_object_object_get(r.json, "results")), 0);
+	http_result_free(&r);
+	assert_int_equal(call(&s->plain, &s->plain_admin, "PUT", "/v2.5/allowlists/absent", body, &r), 404);
+	http_result_free(&r);
 
 	/* GET answers Keylime's {name, tpm_policy, runtime_policy (base64)}. */
 	assert_int_equal(call(&s->plain, &s->plain_admin, "GET", "/v2.5/allowlists/golden", NULL, &r), 200);
@@ -217,6 +223,8 @@ static void test_mbpolicies_in_keylime_shape(void **state)
 	static const char body[] = "{\"mb_policy\": \"{\\\"scrtm_and_bios\\\": []}\"}";
 
 	assert_int_equal(call(&s->plain, &s->plain_admin, "POST", "/v2.5/mbpolicies/refstate", body, &r), 201);
+	http_result_free(&r);
+	assert_int_equal(call(&s->plain, &s->plain_admin, "PUT", "/v2.5/mbpolicies/refstate", body, &r), 201);
 	http_result_free(&r);
 	assert_int_equal(call(&s->plain, &s->plain_admin, "GET", "/v2.5/mbpolicies/refstate", NULL, &r), 200);
 	assert_non_null(strstr(r.body, "\"name\":\"refstate\""));

@@ -567,8 +567,10 @@ static void test_503_backs_off_other_4xx_does_not(void **state)
 	fake_kds_set_status(fx->fake, 403, 1, 0);
 	assert_int_equal(fetch_vcek(fx, &v, &der, &len, err, sizeof(err)), KDS_HTTP_ERROR);
 	assert_contains(err, "403 Forbidden");
+	/* 400 has its own status: for a v2 report it means "not this
+	 * product's chip", and the next product is asked. */
 	fake_kds_set_status(fx->fake, 400, 1, 0);
-	assert_int_equal(fetch_vcek(fx, &v, &der, &len, err, sizeof(err)), KDS_HTTP_ERROR);
+	assert_int_equal(fetch_vcek(fx, &v, &der, &len, err, sizeof(err)), KDS_BAD_REQUEST);
 	assert_contains(err, "400 Bad Request");
 	fake_kds_set_status(fx->fake, 503, 1, 0);
 	assert_int_equal(fetch_vcek(fx, &v, &der, &len, err, sizeof(err)), KDS_HTTP_ERROR);
