@@ -373,6 +373,9 @@ static void test_help_lists_every_flag(void **state)
 		{{"serve"}, "--config --ip --port --tls-dir --database --amd-root-dir --log-level --help"},
 		{{"verify"}, "--report --vcek --certs-buf --nonce --tee-pubkey-x --tee-pubkey-y "
 			     "--policy --tee-policy --at --config --database --amd-root-dir --help"},
+		{{"verify", "--tdx-quote", "/dev/null/teev-quote"},
+		 "--tdx-quote --collateral --at --intel-root --policy --nonce --tee-pubkey-x "
+		 "--tee-pubkey-y --help"},
 		{{"certs", "init"}, "--san --reissue-server --help"},
 		{{"certs", "import-vcek"}, "--config --database --amd-root-dir --help"},
 		{{"policy", "list"}, "--kind --database --config --help"},
