@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages teev needs, and only those that are missing.
 #   deploy/install-deps.sh build   compiler and libraries (make, make run)
 #   deploy/install-deps.sh test    build + test tools (make test, make lint)
+#   deploy/install-deps.sh compat  test + Debian's python3 and the packages upstream Keylime
+#                                  7.14.3 needs (make compat runs it beside teev)
 # Used by the Makefile so that `make run` and `make test` work on a fresh
 # machine; safe to run again (it does nothing when everything is present).
 set -eu
@@ -10,12 +12,18 @@ build_packages="gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev
 libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev openssl"
 test_packages="libcmocka-dev curl ca-certificates swtpm swtpm-tools tpm2-tools prometheus clang libclang-rt-14-dev jq
 valgrind cppcheck clang-tidy"
+# The list ../shared/reference/keylime-7.14.3/run.sh checks for, so that it finds them all.
+compat_packages="python3 python3-sqlalchemy python3-alembic python3-tornado python3-cryptography
+python3-lark python3-pyasn1 python3-pyasn1-modules python3-jinja2 python3-jsonschema
+python3-packaging python3-psutil python3-yaml python3-requests python3-zmq python3-gpg
+python3-typing-extensions libefivar1"
 
 case "${1:-build}" in
 build) wanted="$build_packages" ;;
 test) wanted="$build_packages $test_packages" ;;
+compat) wanted="$build_packages $test_packages $compat_packages" ;;
 *)
-	echo "usage: $0 build|test" >&2
+	echo "usage: $0 build|test|compat" >&2
 	exit 2
 	;;
 esac
