@@ -19,6 +19,6 @@ COMPAT_ARGS ?=
 compat:
 	sh deploy/install-deps.sh compat
 	$(MAKE) --no-print-directory $(BUILD)/teev $(BUILD)/snp-forge
-	/usr/bin/python3 tests/compat/compat.py --teev $(abspath $(BUILD)/teev) \
+	/usr/bin/python3 -B tests/compat/compat.py --teev $(abspath $(BUILD)/teev) \
 		--snp-forge $(abspath $(BUILD)/snp-forge) --shared $(abspath ../shared) \
 		--readme README.md --out $(abspath $(BUILD)/compat) $(COMPAT_ARGS)
