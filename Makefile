@@ -8,6 +8,7 @@
 #                   integration tests (make fuzz, make lint: see tests/fuzz/)
 #   make asan       the test suite under AddressSanitizer + UBSan (make ubsan: UBSan only)
 #   make valgrind   the integration suite with the server under valgrind's memcheck
+#   make compat     differential check against upstream Keylime 7.14.3 (tests/compat/)
 #   make install    build/teev and its man page into $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make man        regenerate man/teev.1 from `teev help --man`
 #
@@ -210,5 +211,7 @@ clean:
 -include tests/fuzz/fuzz.mk
 # make deploy-check: validate the container, Kubernetes and systemd files.
 -include deploy/deploy.mk
+# make compat: the same requests to upstream Keylime 7.14.3 and to teev.
+-include tests/compat/compat.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -5,6 +5,8 @@
 #   deploy/install-deps.sh demo    run + swtpm and tpm2-tools, for the README's
 #                                  walk-throughs (make demo)
 #   deploy/install-deps.sh test    all of the above + test tools (make test, make lint)
+#   deploy/install-deps.sh compat  test + Debian's python3 and the packages upstream Keylime
+#                                  7.14.3 needs (make compat runs it beside teev)
 # Used by the Makefile so that `make run` and `make test` work on a fresh
 # machine; safe to run again (it does nothing when everything is present).
 set -eu
@@ -19,14 +21,20 @@ demo_packages="swtpm swtpm-tools tpm2-tools"
 # against teev (tests/integration/test_anonymous_clients.c).
 test_packages="libcmocka-dev prometheus clang libclang-rt-14-dev jq valgrind cppcheck clang-tidy
 python3 python3-requests python3-packaging python3-cryptography python3-yaml"
+# The list ../shared/reference/keylime-7.14.3/run.sh checks for, so that it finds them all.
+compat_packages="python3 python3-sqlalchemy python3-alembic python3-tornado python3-cryptography
+python3-lark python3-pyasn1 python3-pyasn1-modules python3-jinja2 python3-jsonschema
+python3-packaging python3-psutil python3-yaml python3-requests python3-zmq python3-gpg
+python3-typing-extensions libefivar1"
 
 case "${1:-build}" in
 build) wanted="$build_packages" ;;
 run) wanted="$build_packages $run_packages" ;;
 demo) wanted="$build_packages $run_packages $demo_packages" ;;
 test) wanted="$build_packages $run_packages $demo_packages $test_packages" ;;
+compat) wanted="$build_packages $run_packages $demo_packages $test_packages $compat_packages" ;;
 *)
-	echo "usage: $0 build|run|demo|test" >&2
+	echo "usage: $0 build|run|demo|test|compat" >&2
 	exit 2
 	;;
 esac
