@@ -25,6 +25,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -pthread
 
 LIB_SRCS := $(wildcard verifier/*.c policy/*.c db/*.c) certs/ca_tool.c \
 	$(filter-out server/main.c,$(wildcard server/*.c))
+# Signed results: JOSE and a strict JSON parse in lib/, the EAR in evidence/,
+# the result-signing keys beside the CA tool ($(sort) also drops repeats).
+LIB_SRCS := $(sort $(LIB_SRCS) $(wildcard lib/*.c evidence/*.c) certs/result_keys.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o
 AMD_PEMS := $(sort $(wildcard certs/amd/*.pem))
 
