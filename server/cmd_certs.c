@@ -1,6 +1,7 @@
 /* cmd_certs.c - `teev certs init DIR [--san NAME]...`: a development CA
  * folder in Keylime's layout (see certs/ca_tool.h). */
 #include "certs/ca_tool.h"
+#include "certs/result_keys.h"
 #include "db/cert_cache.h"
 #include "db/db.h"
 #include "server/commands.h"
@@ -23,14 +24,19 @@
 static void certs_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: teev certs init DIR [--san NAME]...\n"
+		"usage: teev certs init DIR [--san NAME]... [--result-key-alg ES256|RS256]\n"
+		"       teev certs rotate-result-key DIR [--alg ES256|RS256]\n"
 		"       teev certs import-vcek [--config FILE] [--database PATH] [--amd-root-dir DIR] FILE...\n"
 		"\n"
 		"init:\n"
 		"Creates what is missing of a Keylime-style CA folder: cacert.crt and its key,\n"
 		"server-cert.crt/-private.pem/-public.pem (SANs localhost, 127.0.0.1, ::1 and\n"
 		"each --san) and client-cert.crt/-private.pem/-public.pem. RSA-2048, SHA-256.\n"
-		"Existing files are never overwritten.\n"
+		"Also result-signing-private.pem/-public.pem, the key that signs EAR results\n"
+		"(ES256 unless --result-key-alg RS256). Existing files are never overwritten.\n"
+		"\n"
+		"rotate-result-key: a new result-signing key; the old public key is appended to\n"
+		"result-signing-previous.pem and stays published until removed from it.\n"
 		"\n"
 		"import-vcek: verifies each VCEK (DER or PEM) against the AMD roots and stores\n"
 		"it in the database by platform, for air-gapped sites. Exit 1 if any is refused.\n");
@@ -159,9 +165,12 @@ int cmd_certs(int argc, char **argv)
 	const char *dir = NULL;
 	char err[1024];
 	int created = 0;
+	enum jose_alg result_alg = JOSE_ES256;
 
 	if (argc >= 2 && strcmp(argv[1], "import-vcek") == 0)
 		return import_vcek(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "rotate-result-key") == 0)
+		return cmd_certs_rotate_result_key(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "init") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 			certs_usage(stdout);
@@ -178,6 +187,12 @@ int cmd_certs(int argc, char **argv)
 				return 2;
 			}
 			sans[n_sans++] = argv[++i];
+		} else if (strcmp(argv[i], "--result-key-alg") == 0 && i + 1 < argc) {
+			result_alg = jose_alg_from_name(argv[++i]);
+			if (!result_alg) {
+				fprintf(stderr, "teev certs init: --result-key-alg is ES256 or RS256\n");
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--help") == 0) {
 			certs_usage(stdout);
 			return 0;
@@ -192,7 +207,8 @@ int cmd_certs(int argc, char **argv)
 		certs_usage(stderr);
 		return 2;
 	}
-	if (ca_tool_init(dir, sans, n_sans, &created, err, sizeof(err))) {
+	if (ca_tool_init(dir, sans, n_sans, &created, err, sizeof(err)) ||
+	    result_keys_create(dir, result_alg, &created, err, sizeof(err))) {
 		fprintf(stderr, "teev certs init: %s\n", err);
 		return 1;
 	}

@@ -12,6 +12,7 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  serve    serve Keylime's /vX.Y/verify/evidence API over mTLS\n"
 		"  verify   check one SEV-SNP report offline, with the server's code\n"
+		"  verify-result  check a signed result (EAR token) against teev's public keys\n"
 		"  certs    create a development CA folder in Keylime's layout (certs init DIR)\n"
 		"  policy   list, show, add, replace, delete or validate stored policies\n"
 		"  log      list or show recorded verdicts (the verification log)\n"
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify-result") == 0)
+		return cmd_verify_result(argc - 1, argv + 1);
 	if (strcmp(argv[1], "certs") == 0)
 		return cmd_certs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)
