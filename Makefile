@@ -63,7 +63,7 @@ $(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
 # Test support, independent of teev's own code: the SNP forge builds
 # evidence, the fake KDS serves certificates over plain HTTP on loopback.
 FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o
-TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o
+TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o $(BUILD)/obj/tests/support/jose_testing.o
 $(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(BUILD)/obj/tests/support/snp_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 $(BUILD)/fake-kds: $(BUILD)/obj/tests/support/fake_kds_main.o $(BUILD)/obj/tests/support/fake_kds.o

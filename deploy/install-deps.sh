@@ -9,7 +9,7 @@ set -eu
 build_packages="gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev
 libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev openssl"
 test_packages="libcmocka-dev curl ca-certificates swtpm swtpm-tools tpm2-tools prometheus clang libclang-rt-14-dev jq
-valgrind cppcheck clang-tidy"
+valgrind cppcheck clang-tidy python3-jwt"
 
 case "${1:-build}" in
 build) wanted="$build_packages" ;;
