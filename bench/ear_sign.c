@@ -64,9 +64,10 @@ static void snp_verdict(struct verdict *v)
 	json_object_object_add(c, "policy_migrate_ma", json_object_new_boolean(0));
 	json_object_object_add(c, "policy_debug_allowed", json_object_new_boolean(0));
 	json_object_object_add(c, "policy_single_socket", json_object_new_boolean(0));
-	json_object_object_add(c, "measurement_hex",
-			       json_object_new_string("5e3f9a1c0b7d4e2f8a6c1d3b5f7e9a0c2b4d6f8e1a3c5b7d"
-						      "9f0e2a4c6b8d1f3e5a7c9b0d2f4e6a8c1b3d5f7e9a0c"));
+	json_object_object_add(
+		c, "measurement_hex",
+		json_object_new_string("5e3f9a1c0b7d4e2f8a6c1d3b5f7e9a0c2b4d6f8e1a3c5b7d"
+				       "9f0e2a4c6b8d1f3e5a7c9b0d2f4e6a8c1b3d5f7e9a0c"));
 	v->claims = c;
 }
 
@@ -77,7 +78,8 @@ int main(int argc, char **argv)
 	struct jose_key key;
 	struct jose_keyset set = {0};
 	struct verdict v;
-	struct ear_input in = {.build = "teev bench", .nonce = "q2pDkyPAeIlSplBDWJWtBVNGNzbVsMmNdV2X3+wX0DA=",
+	struct ear_input in = {.build = "teev bench",
+			       .nonce = "q2pDkyPAeIlSplBDWJWtBVNGNzbVsMmNdV2X3+wX0DA=",
 			       .count = 1};
 	EVP_PKEY *pkey;
 	char err[256];

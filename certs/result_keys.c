@@ -141,8 +141,9 @@ int result_keys_parse_pem(const char *text, size_t len, struct jose_keyset *out,
 		blocks++;
 		p = der;
 		if (strcmp(name, "PUBLIC KEY") != 0)
-			set_err(err, cap, "PEM block %d is a %s: only PUBLIC KEY blocks belong here",
-				blocks, name);
+			set_err(err, cap,
+				"PEM block %d is a %s: only PUBLIC KEY blocks belong here", blocks,
+				name);
 		else if (!(pkey = d2i_PUBKEY(NULL, &p, der_len)) || p != der + der_len)
 			set_err(err, cap, "PEM block %d is not a public key", blocks);
 		else if (jose_key_from_pkey(pkey, &key, why, sizeof(why)))
@@ -235,19 +236,20 @@ struct result_keys *result_keys_load(const char *dir, char *err, size_t cap)
 	}
 	/* The public file is what operators hand to relying parties: it must be this key's. */
 	present = file_present(dir, RESULT_KEY_PUBLIC_FILE, err, cap);
-	if (present < 0 || (present && add_pem_file(dir, RESULT_KEY_PUBLIC_FILE, false, &own, err,
-						    cap)))
+	if (present < 0 ||
+	    (present && add_pem_file(dir, RESULT_KEY_PUBLIC_FILE, false, &own, err, cap)))
 		goto fail;
 	if (present && !jose_key_same_public(&own.keys[0], &keys->current)) {
-		set_err(err, cap, "%s/%s does not belong to %s/%s", dir, RESULT_KEY_PUBLIC_FILE, dir,
-			RESULT_KEY_PRIVATE_FILE);
+		set_err(err, cap, "%s/%s does not belong to %s/%s", dir, RESULT_KEY_PUBLIC_FILE,
+			dir, RESULT_KEY_PRIVATE_FILE);
 		goto fail;
 	}
 	if (add_pem_file(dir, RESULT_KEY_PREVIOUS_FILE, true, &keys->published, err, cap))
 		goto fail;
 	if (keys->published.count - 1 > RESULT_KEYS_PREVIOUS_MAX) {
 		set_err(err, cap, "%s/%s holds %zu keys: at most %d are published", dir,
-			RESULT_KEY_PREVIOUS_FILE, keys->published.count - 1, RESULT_KEYS_PREVIOUS_MAX);
+			RESULT_KEY_PREVIOUS_FILE, keys->published.count - 1,
+			RESULT_KEYS_PREVIOUS_MAX);
 		goto fail;
 	}
 	jose_keyset_clear(&own);
@@ -289,8 +291,8 @@ int result_keys_load_public(const char *dir, struct jose_keyset *out, char *err,
 /* Writes dir/name whole: into dir/name.tmp first (synced), then renamed
  * over name (replace) or linked to it (no replace: fails when it exists).
  * Readers never see half a file. */
-static int write_file(const char *dir, const char *name, mode_t mode, const char *data,
-		      size_t len, bool replace, char *err, size_t cap)
+static int write_file(const char *dir, const char *name, mode_t mode, const char *data, size_t len,
+		      bool replace, char *err, size_t cap)
 {
 	char path[PATH_MAX_LEN], tmp[PATH_MAX_LEN + 8];
 	int fd, rc = -1;
@@ -452,8 +454,8 @@ int result_keys_create(const char *dir, enum jose_alg alg, int *created, char *e
 			goto out;
 		}
 		pub = pem_text(pkey, false, &pub_len);
-		if (!pub || write_file(dir, RESULT_KEY_PUBLIC_FILE, 0644, pub, pub_len, false, err,
-				       cap))
+		if (!pub ||
+		    write_file(dir, RESULT_KEY_PUBLIC_FILE, 0644, pub, pub_len, false, err, cap))
 			goto out;
 		written++;
 	} else {

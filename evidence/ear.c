@@ -41,8 +41,9 @@ const char *ear_kind_name(enum ear_kind kind)
 
 const char *ear_status_name(enum ear_status status)
 {
-	return (size_t)status < sizeof(STATUS_NAMES) / sizeof(STATUS_NAMES[0]) ? STATUS_NAMES[status]
-										: "?";
+	return (size_t)status < sizeof(STATUS_NAMES) / sizeof(STATUS_NAMES[0])
+		       ? STATUS_NAMES[status]
+		       : "?";
 }
 
 int ear_status_from_name(const char *text)
@@ -95,8 +96,7 @@ static struct json_object *annotated_evidence(const struct verdict *v)
 	if (v->status != VERDICT_PASS || !v->claims ||
 	    !json_object_is_type(v->claims, json_type_object))
 		return out;
-	json_object_object_foreach(v->claims, name, value)
-	{
+	json_object_object_foreach (v->claims, name, value) {
 		struct json_object *copy;
 
 		if (json_object_is_type(value, json_type_string) &&
@@ -126,11 +126,13 @@ static struct json_object *submod(enum ear_kind kind, const struct verdict *v)
 		json_object_put(ids);
 		return NULL;
 	}
-	json_object_object_add(o, "ear.status", json_object_new_string(ear_status_name(ear_status_of(v))));
+	json_object_object_add(o, "ear.status",
+			       json_object_new_string(ear_status_name(ear_status_of(v))));
 	if (v->policy_name[0]) {
 		snprintf(policy, sizeof(policy), "policy:%s/%s@%lld", ear_kind_name(kind),
 			 v->policy_name, v->policy_version);
-		json_object_object_add(o, "ear.appraisal-policy-id", json_object_new_string(policy));
+		json_object_object_add(o, "ear.appraisal-policy-id",
+				       json_object_new_string(policy));
 	}
 	json_object_object_add(o, "ear.veraison.annotated-evidence", evidence);
 	for (size_t i = 0; i < v->failures.count; i++)
@@ -146,7 +148,8 @@ struct json_object *ear_claims(const struct ear_input *in, char *err, size_t cap
 	size_t nonce_len;
 
 	if (!in->build || !in->build[0] || in->iat <= 0) {
-		set_err(err, cap, "an EAR needs the verifier's build and the time of the appraisal");
+		set_err(err, cap,
+			"an EAR needs the verifier's build and the time of the appraisal");
 		return NULL;
 	}
 	if (in->count == 0 || in->count > EAR_SUBMODS_MAX) {
@@ -167,7 +170,9 @@ struct json_object *ear_claims(const struct ear_input *in, char *err, size_t cap
 		}
 		seen |= 1u << a->kind;
 		if (ear_status_of(a->verdict) == EAR_STATUS_NONE) {
-			set_err(err, cap, "the %s evidence was not appraised (bad input or an internal error)",
+			set_err(err, cap,
+				"the %s evidence was not appraised (bad input or an internal "
+				"error)",
 				ear_kind_name(a->kind));
 			return NULL;
 		}
@@ -242,8 +247,7 @@ static int check_submods(struct json_object *submods, enum ear_status *overall, 
 	size_t n = 0;
 	bool any_none = false, any_warning = false, any_contra = false;
 
-	json_object_object_foreach(submods, name, value)
-	{
+	json_object_object_foreach (submods, name, value) {
 		struct json_object *status_obj = NULL;
 		int status;
 
@@ -255,8 +259,8 @@ static int check_submods(struct json_object *submods, enum ear_status *overall, 
 		}
 		status = ear_status_from_name(json_object_get_string(status_obj));
 		if (status < 0) {
-			set_err(err, cap, "submodule \"%.64s\" has an unknown status \"%.32s\"", name,
-				json_object_get_string(status_obj));
+			set_err(err, cap, "submodule \"%.64s\" has an unknown status \"%.32s\"",
+				name, json_object_get_string(status_obj));
 			return -1;
 		}
 		any_none = any_none || status == EAR_STATUS_NONE;
@@ -267,9 +271,9 @@ static int check_submods(struct json_object *submods, enum ear_status *overall, 
 		set_err(err, cap, "\"submods\" is empty");
 		return -1;
 	}
-	*overall = any_contra ? EAR_STATUS_CONTRAINDICATED
+	*overall = any_contra    ? EAR_STATUS_CONTRAINDICATED
 		   : any_warning ? EAR_STATUS_WARNING
-		   : any_none	 ? EAR_STATUS_NONE
+		   : any_none    ? EAR_STATUS_NONE
 				 : EAR_STATUS_AFFIRMING;
 	return 0;
 }

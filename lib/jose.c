@@ -178,7 +178,8 @@ static enum jose_alg key_alg(const EVP_PKEY *pkey, char *err, size_t cap)
 		}
 		return JOSE_RS256;
 	default:
-		set_err(err, cap, "key type %s: only EC P-256 (ES256) and RSA (RS256) are supported",
+		set_err(err, cap,
+			"key type %s: only EC P-256 (ES256) and RSA (RS256) are supported",
 			EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey) : "?");
 		return 0;
 	}
@@ -196,8 +197,8 @@ static int thumbprint_of(EVP_PKEY *pkey, enum jose_alg alg, char out[44])
 	if (jwk_members(pkey, alg, &m))
 		return -1;
 	if (alg == JOSE_ES256)
-		n = asprintf(&text, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", m.a,
-			     m.b);
+		n = asprintf(&text, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+			     m.a, m.b);
 	else
 		n = asprintf(&text, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", m.b, m.a);
 	jwk_members_free(&m);
@@ -237,7 +238,7 @@ int jose_key_from_pkey(EVP_PKEY *pkey, struct jose_key *out, char *err, size_t c
 	}
 	snprintf(out->kid, sizeof(out->kid), "%s", kid);
 	out->has_private = has_bn_param(pkey, out->alg == JOSE_ES256 ? OSSL_PKEY_PARAM_PRIV_KEY
-								   : OSSL_PKEY_PARAM_RSA_D);
+								     : OSSL_PKEY_PARAM_RSA_D);
 	if (EVP_PKEY_up_ref(pkey) != 1) {
 		set_err(err, cap, "out of memory");
 		return -1;
@@ -401,14 +402,17 @@ static EVP_PKEY *ec_from_jwk(struct json_object *jwk, char *err, size_t cap)
 	size_t len;
 	OSSL_PARAM_BLD *bld;
 	EVP_PKEY *pkey = NULL;
+	int ok;
 
 	point[0] = 0x04; /* uncompressed */
 	if (bytes_member(jwk, "x", point + 1, P256_COORD, P256_COORD, &len, err, cap) ||
 	    bytes_member(jwk, "y", point + 1 + P256_COORD, P256_COORD, P256_COORD, &len, err, cap))
 		return NULL;
 	bld = OSSL_PARAM_BLD_new();
-	if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) == 1)
+	ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0);
+	ok = ok && OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
+						    sizeof(point));
+	if (ok)
 		pkey = pkey_from_params("EC", bld, err, cap);
 	else
 		set_err(err, cap, "out of memory");
@@ -439,8 +443,8 @@ static EVP_PKEY *rsa_from_jwk(struct json_object *jwk, char *err, size_t cap)
 	bn_n = BN_bin2bn(n, (int)n_len, NULL);
 	bn_e = BN_bin2bn(e, (int)e_len, NULL);
 	if (bn_n && BN_num_bits(bn_n) < JOSE_RSA_MIN_BITS) {
-		set_err(err, cap, "RSA modulus of %d bits: at least %d are required", BN_num_bits(bn_n),
-			JOSE_RSA_MIN_BITS);
+		set_err(err, cap, "RSA modulus of %d bits: at least %d are required",
+			BN_num_bits(bn_n), JOSE_RSA_MIN_BITS);
 		goto out;
 	}
 	bld = OSSL_PARAM_BLD_new();
@@ -498,7 +502,8 @@ static int jwk_read(struct json_object *jwk, struct jose_keyset *out, char *err,
 	}
 	for (size_t i = 0; i < sizeof(PRIVATE_MEMBERS) / sizeof(PRIVATE_MEMBERS[0]); i++) {
 		if (json_object_object_get_ex(jwk, PRIVATE_MEMBERS[i], NULL)) {
-			set_err(err, cap, "holds private key material (\"%s\"): publish public keys only",
+			set_err(err, cap,
+				"holds private key material (\"%s\"): publish public keys only",
 				PRIVATE_MEMBERS[i]);
 			return -1;
 		}
@@ -553,7 +558,8 @@ int jose_jwks_parse(const char *text, size_t len, struct jose_keyset *out, char 
 	}
 	doc = json_strict_parse(text, len, JOSE_JSON_DEPTH, why, sizeof(why));
 	if (!doc || !json_object_is_type(doc, json_type_object)) {
-		set_err(err, cap, "JWK Set is not a JSON object%s%s", doc ? "" : ": ", doc ? "" : why);
+		set_err(err, cap, "JWK Set is not a JSON object%s%s", doc ? "" : ": ",
+			doc ? "" : why);
 		goto out;
 	}
 	if (!json_object_object_get_ex(doc, "keys", &keys) ||
@@ -569,7 +575,8 @@ int jose_jwks_parse(const char *text, size_t len, struct jose_keyset *out, char 
 	for (size_t i = 0; i < n; i++) {
 		char why_key[256];
 
-		if (jwk_read(json_object_array_get_idx(keys, i), out, why_key, sizeof(why_key)) < 0) {
+		if (jwk_read(json_object_array_get_idx(keys, i), out, why_key, sizeof(why_key)) <
+		    0) {
 			set_err(err, cap, "JWK Set key %zu: %s", i, why_key);
 			goto out;
 		}
@@ -676,8 +683,8 @@ char *jose_sign(const struct jose_key *key, const char *typ, const char *payload
 	json_object_object_add(header, "kid", json_object_new_string(key->kid));
 	if (typ)
 		json_object_object_add(header, "typ", json_object_new_string(typ));
-	header_text = json_object_to_json_string_ext(header, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	header_text = json_object_to_json_string_ext(
+		header, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	h64 = jose_b64url_encode((const uint8_t *)header_text, strlen(header_text));
 	p64 = jose_b64url_encode((const uint8_t *)payload, len);
 	if (!h64 || !p64 || asprintf(&input, "%s.%s", h64, p64) < 0) {
@@ -706,7 +713,8 @@ out:
 /* Header members refused outright: extensions teev does not implement
  * (crit, b64), members that carry or point to a key the token would choose
  * itself, and JWE's. */
-static const char *const REFUSED_HEADER[] = {"crit", "b64", "jwk", "jku", "x5c", "x5u", "enc", "zip"};
+static const char *const REFUSED_HEADER[] = {"crit", "b64", "jwk", "jku",
+					     "x5c",  "x5u", "enc", "zip"};
 
 static int check_header(struct json_object *header, const struct jose_keyset *keys,
 			const struct jose_key **key, char *err, size_t cap)
@@ -728,7 +736,8 @@ static int check_header(struct json_object *header, const struct jose_keyset *ke
 	}
 	alg = jose_alg_from_name(alg_text);
 	if (!alg) {
-		set_err(err, cap, "header alg \"%.32s\" is refused: only ES256 and RS256 are accepted",
+		set_err(err, cap,
+			"header alg \"%.32s\" is refused: only ES256 and RS256 are accepted",
 			alg_text);
 		return -1;
 	}
@@ -792,15 +801,16 @@ out:
 	return rc;
 }
 
-static struct json_object *parse_object(const char *what, const uint8_t *raw, size_t len,
-					char *err, size_t cap)
+static struct json_object *parse_object(const char *what, const uint8_t *raw, size_t len, char *err,
+					size_t cap)
 {
 	struct json_object *doc;
 	char why[256];
 
 	doc = json_strict_parse((const char *)raw, len, JOSE_JSON_DEPTH, why, sizeof(why));
 	if (!doc || !json_object_is_type(doc, json_type_object)) {
-		set_err(err, cap, "%s is not a JSON object%s%s", what, doc ? "" : ": ", doc ? "" : why);
+		set_err(err, cap, "%s is not a JSON object%s%s", what, doc ? "" : ": ",
+			doc ? "" : why);
 		json_object_put(doc);
 		return NULL;
 	}
@@ -808,8 +818,8 @@ static struct json_object *parse_object(const char *what, const uint8_t *raw, si
 }
 
 /* One segment's bytes; NULL (with err) unless it is canonical unpadded base64url. */
-static uint8_t *segment(const char *what, const char *text, size_t len, size_t *out_len,
-			char *err, size_t cap)
+static uint8_t *segment(const char *what, const char *text, size_t len, size_t *out_len, char *err,
+			size_t cap)
 {
 	uint8_t *raw = jose_b64url_decode(text, len, out_len);
 

@@ -38,12 +38,14 @@ struct json_object *json_strict_parse(const char *text, size_t len, size_t max_d
 		json_object_put(doc);
 		doc = NULL;
 	} else if (error != json_tokener_success) {
-		snprintf(why, cap, "not valid JSON: %s at offset %zu", json_tokener_error_desc(error),
-			 json_tokener_get_parse_end(tok));
+		snprintf(why, cap, "not valid JSON: %s at offset %zu",
+			 json_tokener_error_desc(error), json_tokener_get_parse_end(tok));
 	} else {
 		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
-			if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') {
-				snprintf(why, cap, "not valid JSON: trailing data at offset %zu", i);
+			if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' &&
+			    text[i] != '\n') {
+				snprintf(why, cap, "not valid JSON: trailing data at offset %zu",
+					 i);
 				json_object_put(doc);
 				doc = NULL;
 				break;

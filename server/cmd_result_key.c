@@ -17,13 +17,15 @@ int cmd_certs_rotate_result_key(int argc, char **argv)
 		if (strcmp(argv[i], "--alg") == 0 && i + 1 < argc) {
 			alg = jose_alg_from_name(argv[++i]);
 			if (!alg) {
-				fprintf(stderr, "teev certs rotate-result-key: --alg is ES256 or RS256\n");
+				fprintf(stderr,
+					"teev certs rotate-result-key: --alg is ES256 or RS256\n");
 				return 2;
 			}
 		} else if (!dir && argv[i][0] != '-') {
 			dir = argv[i];
 		} else {
-			fprintf(stderr, "teev certs rotate-result-key: unexpected argument \"%s\"\n",
+			fprintf(stderr,
+				"teev certs rotate-result-key: unexpected argument \"%s\"\n",
 				argv[i]);
 			return 2;
 		}

@@ -33,16 +33,20 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: teev verify-result TOKEN|- [--jwks URL|FILE] [--cacert FILE]\n"
-		"                          [--cert FILE --key FILE] [--keys-dir DIR] [--config FILE]\n"
+		"                          [--cert FILE --key FILE] [--keys-dir DIR] [--config "
+		"FILE]\n"
 		"                          [--nonce TEXT] [--max-age SECONDS]\n"
 		"Checks an EAR token signed by teev (`-` reads it from standard input) and prints\n"
-		"the verdict as JSON. The keys come from --jwks: a JWK Set or PEM public keys in a\n"
-		"FILE, or a JWK Set fetched from an https URL (the server certificate is verified,\n"
+		"the verdict as JSON. The keys come from --jwks: a JWK Set or PEM public keys in "
+		"a\n"
+		"FILE, or a JWK Set fetched from an https URL (the server certificate is "
+		"verified,\n"
 		"against --cacert when given; --cert/--key present a client certificate). Without\n"
 		"--jwks: the result-signing public keys in --keys-dir, else in the configured\n"
 		"tls_dir. --nonce requires the token's nonce to be TEXT; --max-age requires it to\n"
 		"be at most SECONDS old.\n"
-		"Exit status: 0 affirming, 1 not affirming or not valid, 2 bad usage or unreadable\n"
+		"Exit status: 0 affirming, 1 not affirming or not valid, 2 bad usage or "
+		"unreadable\n"
 		"keys.\n");
 }
 
@@ -196,9 +200,11 @@ static char *fetch(const struct options *o, size_t *len, char *err, size_t cap)
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (b.too_long)
-		snprintf(err, cap, "%s: the JWK Set is longer than %zu bytes", o->jwks, JOSE_JWKS_MAX);
+		snprintf(err, cap, "%s: the JWK Set is longer than %zu bytes", o->jwks,
+			 JOSE_JWKS_MAX);
 	else if (rc != CURLE_OK)
-		snprintf(err, cap, "%s: %s", o->jwks, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		snprintf(err, cap, "%s: %s", o->jwks,
+			 curl_err[0] ? curl_err : curl_easy_strerror(rc));
 	else if (code != 200)
 		snprintf(err, cap, "%s: HTTP status %ld", o->jwks, code);
 	curl_easy_cleanup(curl);
@@ -266,9 +272,10 @@ static void relying_party_checks(const struct options *o, const struct ear_check
 	long long age = (long long)time(NULL) - c->iat;
 
 	if (o->nonce && (!c->nonce || strcmp(o->nonce, c->nonce) != 0))
-		json_object_array_add(problems,
-				      json_object_new_string(c->nonce ? "the token's nonce is not --nonce"
-								      : "the token carries no nonce"));
+		json_object_array_add(
+			problems,
+			json_object_new_string(c->nonce ? "the token's nonce is not --nonce"
+							: "the token carries no nonce"));
 	if (o->max_age >= 0 && age > o->max_age) {
 		snprintf(line, sizeof(line), "issued %lld s ago, more than --max-age %lld", age,
 			 o->max_age);
@@ -282,8 +289,7 @@ static struct json_object *submod_statuses(struct json_object *claims)
 
 	if (!json_object_object_get_ex(claims, "submods", &submods))
 		return out;
-	json_object_object_foreach(submods, name, value)
-	{
+	json_object_object_foreach (submods, name, value) {
 		struct json_object *status = NULL;
 
 		json_object_object_get_ex(value, "ear.status", &status);

@@ -31,7 +31,7 @@
 #define NONCE "q2pDkyPAeIlSplBDWJWtBVNGNzbVsMmNdV2X3+wX0DA="
 
 struct fixture {
-	char dir[64];   /* the CA folder lives in dir/ca */
+	char dir[64]; /* the CA folder lives in dir/ca */
 	char ca[96];
 };
 
@@ -186,7 +186,8 @@ static void test_offline_sources(void **state)
 	assert_int_equal(harness_run_capture(sh, NULL, NULL), 0);
 	/* The relying party's nonce and age checks. */
 	assert_int_equal(verify_result(NULL, token, "--jwks", jwks, "--nonce", NONCE, NULL), 0);
-	assert_int_equal(verify_result(&out, token, "--jwks", jwks, "--nonce", "other-nonce", NULL), 1);
+	assert_int_equal(verify_result(&out, token, "--jwks", jwks, "--nonce", "other-nonce", NULL),
+			 1);
 	assert_member(out, "valid", "true");
 	assert_member(out, "affirming", "false");
 	free(out);
@@ -221,7 +222,8 @@ static void test_not_affirming_and_invalid(void **state)
 	/* Usage and unreadable keys. */
 	assert_int_equal(verify_result(NULL, NULL), 2);
 	assert_int_equal(verify_result(NULL, "x.y.z", "--jwks", "/nonexistent/jwks.json", NULL), 2);
-	assert_int_equal(verify_result(NULL, "x.y.z", "--jwks", "http://127.0.0.1:1/jwks", NULL), 2);
+	assert_int_equal(verify_result(NULL, "x.y.z", "--jwks", "http://127.0.0.1:1/jwks", NULL),
+			 2);
 	assert_int_equal(verify_result(NULL, "x.y.z", "--max-age", "soon", NULL), 2);
 	assert_int_equal(verify_result(NULL, "x.y.z", "--cert", "c.pem", NULL), 2);
 }
@@ -292,8 +294,8 @@ static void test_jwks_over_https(void **state)
 		/* -WWW serves files from the current folder. */
 		if (chdir(f->dir) != 0)
 			_exit(127);
-		execlp("openssl", "openssl", "s_server", "-WWW", "-quiet", "-accept", accept, "-cert",
-		       cert, "-key", key, (char *)NULL);
+		execlp("openssl", "openssl", "s_server", "-WWW", "-quiet", "-accept", accept,
+		       "-cert", cert, "-key", key, (char *)NULL);
 		_exit(127);
 	}
 	assert_int_equal(wait_listening(port), 0);

@@ -88,7 +88,8 @@ int jt_python(char **out, const char *arg, ...)
 	va_list ap;
 	pid_t pid;
 
-	assert_true(asprintf(&script, "%s/tests/support/jwt_check.py", src && *src ? src : ".") > 0);
+	assert_true(asprintf(&script, "%s/tests/support/jwt_check.py", src && *src ? src : ".") >
+		    0);
 	defer(free, script);
 	argv[n++] = "/usr/bin/python3";
 	argv[n++] = script;

@@ -90,8 +90,10 @@ static struct verdict *make_verdict(enum verdict_status status, const char *poli
 	}
 	if (status == VERDICT_PASS) {
 		v->claims = json_object_new_object();
-		json_object_object_add(v->claims, "measurement_hex", json_object_new_string("ab01"));
-		json_object_object_add(v->claims, "policy_debug_allowed", json_object_new_boolean(0));
+		json_object_object_add(v->claims, "measurement_hex",
+				       json_object_new_string("ab01"));
+		json_object_object_add(v->claims, "policy_debug_allowed",
+				       json_object_new_boolean(0));
 	} else if (status == VERDICT_FAIL) {
 		failures_add(&v->failures, "tee_attestation.freshness_hash_failed", "stale");
 		failures_add(&v->failures, "tee_attestation.policy.measurement", "other");
@@ -154,14 +156,15 @@ static void test_every_kind_both_statuses(void **state)
 	struct jose_key *key = new_key(JOSE_ES256);
 	struct jose_keyset *set = set_of(key);
 	struct json_object *jwks = jose_jwks(set);
-	const char *jwks_path =
-		jt_write(dir, "jwks.json", json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PLAIN));
+	const char *jwks_path = jt_write(
+		dir, "jwks.json", json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PLAIN));
 
 	(void)state;
 	json_object_put(jwks);
 	for (size_t k = 0; k < 3; k++) {
 		for (int pass = 0; pass <= 1; pass++) {
-			struct verdict *v = make_verdict(pass ? VERDICT_PASS : VERDICT_FAIL, "prod");
+			struct verdict *v =
+				make_verdict(pass ? VERDICT_PASS : VERDICT_FAIL, "prod");
 			struct ear_input in = input_for(kinds[k], v);
 			char *token = sign_ear(&in, key), *out = NULL;
 			struct ear_checked *c = check(token, set);
@@ -173,16 +176,21 @@ static void test_every_kind_both_statuses(void **state)
 					 pass ? EAR_STATUS_AFFIRMING : EAR_STATUS_CONTRAINDICATED);
 			assert_int_equal(c->iat, IAT);
 			assert_string_equal(c->nonce, NONCE);
-			assert_string_equal(text_at(claims, "eat_profile", NULL, NULL), EAR_PROFILE);
+			assert_string_equal(text_at(claims, "eat_profile", NULL, NULL),
+					    EAR_PROFILE);
 			assert_string_equal(text_at(claims, "eat_nonce", NULL, NULL), NONCE);
-			assert_string_equal(text_at(claims, "ear.verifier-id", "developer", NULL), "teev");
-			assert_string_equal(text_at(claims, "ear.verifier-id", "build", NULL), "teev 0.1.0");
+			assert_string_equal(text_at(claims, "ear.verifier-id", "developer", NULL),
+					    "teev");
+			assert_string_equal(text_at(claims, "ear.verifier-id", "build", NULL),
+					    "teev 0.1.0");
 			sub = at(claims, "submods", name, NULL);
-			assert_int_equal(json_object_object_length(at(claims, "submods", NULL, NULL)), 1);
+			assert_int_equal(
+				json_object_object_length(at(claims, "submods", NULL, NULL)), 1);
 			assert_string_equal(text_at(sub, "ear.status", NULL, NULL),
 					    pass ? "affirming" : "contraindicated");
 			snprintf(policy, sizeof(policy), "policy:%s/prod@3", name);
-			assert_string_equal(text_at(sub, "ear.appraisal-policy-id", NULL, NULL), policy);
+			assert_string_equal(text_at(sub, "ear.appraisal-policy-id", NULL, NULL),
+					    policy);
 			ids = at(sub, "teev.failures", NULL, NULL);
 			if (pass) {
 				assert_int_equal(json_object_array_length(ids), 0);
@@ -191,17 +199,20 @@ static void test_every_kind_both_statuses(void **state)
 						    "ab01");
 			} else {
 				assert_int_equal(json_object_array_length(ids), 2);
-				assert_string_equal(json_object_get_string(json_object_array_get_idx(ids, 1)),
-						    "tee_attestation.policy.measurement");
-				assert_int_equal(json_object_object_length(at(
-							 sub, "ear.veraison.annotated-evidence", NULL, NULL)),
+				assert_string_equal(
+					json_object_get_string(json_object_array_get_idx(ids, 1)),
+					"tee_attestation.policy.measurement");
+				assert_int_equal(json_object_object_length(
+							 at(sub, "ear.veraison.annotated-evidence",
+							    NULL, NULL)),
 						 0);
 			}
 			/* The independent implementation agrees. */
 			assert_int_equal(jt_python(&out, "verify", jwks_path,
 						   jt_write(dir, "token", token), NULL),
 					 0);
-			assert_non_null(strstr(out, pass ? "\"affirming\"" : "\"contraindicated\""));
+			assert_non_null(
+				strstr(out, pass ? "\"affirming\"" : "\"contraindicated\""));
 		}
 	}
 }

@@ -197,8 +197,8 @@ static void test_sign_verify_both_algs(void **state)
 		assert_int_equal(jose_verify(token, strlen(token), set, &v, err, sizeof(err)), 0);
 		assert_int_equal(v.alg, alg);
 		assert_string_equal(v.kid, key->kid);
-		assert_string_equal(json_object_to_json_string_ext(v.payload, JSON_C_TO_STRING_PLAIN),
-				    PAYLOAD);
+		assert_string_equal(
+			json_object_to_json_string_ext(v.payload, JSON_C_TO_STRING_PLAIN), PAYLOAD);
 		jose_verified_clear(&v);
 	}
 }
@@ -227,7 +227,8 @@ static void test_header_members(void **state)
 
 	(void)state;
 	assert_non_null(raw);
-	snprintf(want, sizeof(want), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}", key->kid);
+	snprintf(want, sizeof(want), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+		 key->kid);
 	assert_int_equal(len, strlen(want));
 	assert_memory_equal(raw, want, len);
 	free(raw);
@@ -291,11 +292,11 @@ static void test_independent_verifier_accepts(void **state)
 
 	(void)state;
 	assert_int_equal(jt_python(NULL, "thumbprints", jwks, NULL), 0);
-	assert_int_equal(jt_python(&out, "verify", jwks, jt_write(dir, "es", sign(ec, PAYLOAD)), NULL),
-			 0);
+	assert_int_equal(
+		jt_python(&out, "verify", jwks, jt_write(dir, "es", sign(ec, PAYLOAD)), NULL), 0);
 	assert_non_null(strstr(out, "\"iss\": \"teev\""));
-	assert_int_equal(jt_python(NULL, "verify", jwks, jt_write(dir, "rs", sign(rsa, PAYLOAD)), NULL),
-			 0);
+	assert_int_equal(
+		jt_python(NULL, "verify", jwks, jt_write(dir, "rs", sign(rsa, PAYLOAD)), NULL), 0);
 	/* ...and refuses what teev refuses. */
 	char *bad = strdup(sign(ec, PAYLOAD));
 	defer(free, bad);
@@ -316,13 +317,15 @@ static void test_independent_signer_accepted(void **state)
 		char *pem = NULL, *token = NULL;
 		long n;
 
-		assert_int_equal(PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL, NULL), 1);
+		assert_int_equal(
+			PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL, NULL), 1);
 		n = BIO_get_mem_data(bio, &pem);
 		pem = strndup(pem, (size_t)n);
 		BIO_free(bio);
 		defer(free, pem);
 		assert_int_equal(jt_python(&token, "sign", jt_write(dir, "key.pem", pem), key->kid,
-					   jose_alg_name(key->alg), jt_write(dir, "p", PAYLOAD), NULL),
+					   jose_alg_name(key->alg), jt_write(dir, "p", PAYLOAD),
+					   NULL),
 				 0);
 		token[strcspn(token, "\n")] = '\0';
 		assert_int_equal(verify(set_of(key, NULL), token, NULL, 0), 0);
@@ -341,7 +344,8 @@ static void test_tampering_refused(void **state)
 	(void)state;
 	assert_int_equal(verify(set, token, NULL, 0), 0);
 	/* Another header (typ changed), same signature. */
-	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"XWT\"}", key->kid);
+	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"XWT\"}",
+		 key->kid);
 	assert_refused(set, assemble(header, PAYLOAD, s), "does not verify");
 	/* Another payload. */
 	assert_refused(set, assemble(header, "{\"iss\":\"teev\",\"n\":2}", s), NULL);
@@ -353,11 +357,13 @@ static void test_tampering_refused(void **state)
 	flipped[strlen(flipped) - 5] ^= 1;
 	assert_refused(set, flipped, NULL);
 	/* kid swapped to the other key of the set. */
-	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}", other->kid);
+	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+		 other->kid);
 	assert_true(asprintf(&t, "%s.%s.%s", b64url(header), p, s) > 0);
 	assert_refused(set, defer(free, t), "does not verify");
 	/* kid of no key in the set, and no kid. */
-	assert_refused(set, assemble("{\"alg\":\"ES256\",\"kid\":\"nobody\"}", PAYLOAD, s), "no key");
+	assert_refused(set, assemble("{\"alg\":\"ES256\",\"kid\":\"nobody\"}", PAYLOAD, s),
+		       "no key");
 	assert_refused(set, assemble("{\"alg\":\"ES256\"}", PAYLOAD, s), "kid");
 }
 
@@ -384,16 +390,18 @@ static void test_alg_swaps_refused(void **state)
 	snprintf(header, sizeof(header), "{\"alg\":\"HS256\",\"kid\":\"%s\"}", rsa->kid);
 	assert_true(asprintf(&input, "%s.%s", b64url(header), b64url(PAYLOAD)) > 0);
 	defer(free, input);
-	assert_non_null(HMAC(EVP_sha256(), pem, (int)n, (const unsigned char *)input, strlen(input), mac,
-			     &mac_len));
+	assert_non_null(HMAC(EVP_sha256(), pem, (int)n, (const unsigned char *)input, strlen(input),
+			     mac, &mac_len));
 	BIO_free(bio);
 	mac64 = defer(free, jose_b64url_encode(mac, mac_len));
 	assert_refused(set, assemble(header, PAYLOAD, mac64), "HS256");
 	/* The RSA key's kid with ES256, and the EC key's kid with RS256. */
 	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"%s\"}", rsa->kid);
-	assert_refused(set, assemble(header, PAYLOAD, segment(sign(ec, PAYLOAD), 2)), "does not match");
+	assert_refused(set, assemble(header, PAYLOAD, segment(sign(ec, PAYLOAD), 2)),
+		       "does not match");
 	snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", ec->kid);
-	assert_refused(set, assemble(header, PAYLOAD, segment(sign(rsa, PAYLOAD), 2)), "does not match");
+	assert_refused(set, assemble(header, PAYLOAD, segment(sign(rsa, PAYLOAD), 2)),
+		       "does not match");
 }
 
 static void test_malformed_tokens_refused(void **state)
@@ -456,19 +464,20 @@ static void test_jwks_parse_strict(void **state)
 	(void)state;
 	assert_true(json_object_object_get_ex(jwk, "x", &x));
 	xs = json_object_get_string(x);
-#define PARSE(...)                                                                                  \
-	(snprintf(text, sizeof(text), __VA_ARGS__),                                                \
+#define PARSE(...)                                  \
+	(snprintf(text, sizeof(text), __VA_ARGS__), \
 	 jose_jwks_parse(text, strlen(text), &set, err, sizeof(err)))
 	assert_int_equal(PARSE("{\"keys\":[%s]}", good), 0);
 	assert_int_equal(set.count, 1);
 	jose_keyset_clear(&set);
 	/* Skipped: unknown kty, another curve, an encryption key; kept: the good one. */
-	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"},"
-			       "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"},"
-			       "{\"kty\":\"RSA\",\"use\":\"enc\",\"n\":\"AQAB\",\"e\":\"AQAB\"},%s],"
-			       "\"other\":1}",
-			       good),
-			 0);
+	assert_int_equal(
+		PARSE("{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"},"
+		      "{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"AA\",\"y\":\"AA\"},"
+		      "{\"kty\":\"RSA\",\"use\":\"enc\",\"n\":\"AQAB\",\"e\":\"AQAB\"},%s],"
+		      "\"other\":1}",
+		      good),
+		0);
 	assert_int_equal(set.count, 1);
 	jose_keyset_clear(&set);
 	/* Refused. */
@@ -478,18 +487,21 @@ static void test_jwks_parse_strict(void **state)
 	assert_int_equal(PARSE("[]"), -1);
 	assert_int_equal(PARSE("{\"keys\":[%s,%s]}", good, good), -1);
 	assert_non_null(strstr(err, "two keys"));
-	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\","
-			       "\"d\":\"%s\"}]}",
-			       xs, xs, xs),
-			 -1);
+	assert_int_equal(
+		PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\","
+		      "\"d\":\"%s\"}]}",
+		      xs, xs, xs),
+		-1);
 	assert_non_null(strstr(err, "private"));
 	/* x as y too: not a point on the curve (almost surely). */
-	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}]}",
-			       xs, xs),
-			 -1);
-	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\",\"y\":\"%s\"}]}",
-			       xs),
-			 -1);
+	assert_int_equal(
+		PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}]}",
+		      xs, xs),
+		-1);
+	assert_int_equal(
+		PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\",\"y\":\"%s\"}]}",
+		      xs),
+		-1);
 	assert_non_null(strstr(err, "32 bytes"));
 	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"RS256\","
 			       "\"x\":\"%s\",\"y\":\"%s\"}]}",
@@ -500,7 +512,8 @@ static void test_jwks_parse_strict(void **state)
 	char n[200];
 	memset(n, 'w', 171);
 	n[171] = '\0';
-	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}]}", n), -1);
+	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}]}", n),
+			 -1);
 	assert_non_null(strstr(err, "2048"));
 	/* Seventeen keys, and a text over JOSE_JWKS_MAX. */
 	assert_int_equal(PARSE("{\"keys\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}"), -1);

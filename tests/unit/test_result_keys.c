@@ -129,7 +129,8 @@ static void test_create_files_and_modes(void **state)
 	create(dir, JOSE_ES256, 2);
 	assert_int_equal(mode_of(dir, RESULT_KEY_PRIVATE_FILE), 0600);
 	assert_int_equal(mode_of(dir, RESULT_KEY_PUBLIC_FILE), 0644);
-	assert_non_null(strstr(jt_read(path_in(dir, RESULT_KEY_PRIVATE_FILE)), "BEGIN PRIVATE KEY"));
+	assert_non_null(
+		strstr(jt_read(path_in(dir, RESULT_KEY_PRIVATE_FILE)), "BEGIN PRIVATE KEY"));
 	keys = load(dir);
 	assert_int_equal(keys->current.alg, JOSE_ES256);
 	assert_true(keys->current.has_private);
