@@ -379,9 +379,14 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, char *e
 		set_err(err, cap, "not a valid %s public key", type);
 		goto out;
 	}
-	/* fromdata takes the numbers as given: the point must be checked to lie
-	 * on the curve (an invalid-curve point leaks nothing here, but a key
-	 * that cannot exist is an error worth reporting). */
+	/* fromdata takes the numbers as given: an EC point must be checked to
+	 * lie on the curve (a key that cannot exist is an error worth
+	 * reporting). Not RSA: OpenSSL's check of a modulus runs Miller-Rabin
+	 * with random bases, so an odd modulus that is not a product of two
+	 * primes would be accepted or refused at random (fuzz_ear_token found
+	 * one); rsa_from_jwk's own checks are deterministic. */
+	if (strcmp(type, "EC") != 0)
+		goto out;
 	check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	if (!check || EVP_PKEY_public_check(check) != 1) {
 		set_err(err, cap, "not a valid %s public key", type);
@@ -434,6 +439,10 @@ static EVP_PKEY *rsa_from_jwk(struct json_object *jwk, char *err, size_t cap)
 	/* RFC 7518 §6.3.1: minimal big-endian, so one key has one encoding. */
 	if (n[0] == 0 || e[0] == 0) {
 		set_err(err, cap, "\"%s\" has a leading zero byte", n[0] == 0 ? "n" : "e");
+		return NULL;
+	}
+	if ((n[n_len - 1] & 1) == 0) {
+		set_err(err, cap, "\"n\" is even: not an RSA modulus");
 		return NULL;
 	}
 	if ((e[e_len - 1] & 1) == 0 || (e_len == 1 && e[0] < 3)) {

@@ -508,9 +508,15 @@ static void test_jwks_parse_strict(void **state)
 			       xs, xs),
 			 -1);
 	assert_non_null(strstr(err, "alg"));
-	/* A 1024-bit RSA modulus. */
-	char n[200];
+	/* An even modulus, and a 1024-bit one (odd: its last character sets bit 0). */
+	char n[400];
+	memset(n, 'w', 344);
+	n[344] = '\0';
+	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}]}", n),
+			 -1);
+	assert_non_null(strstr(err, "even"));
 	memset(n, 'w', 171);
+	n[170] = 'E';
 	n[171] = '\0';
 	assert_int_equal(PARSE("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}]}", n),
 			 -1);
