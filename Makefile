@@ -46,6 +46,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE) -pthread
 
 LIB_SRCS := $(wildcard verifier/*.c policy/*.c db/*.c) certs/ca_tool.c \
 	$(filter-out server/main.c,$(wildcard server/*.c))
+# Signed results: JOSE and a strict JSON parse in lib/, the EAR in evidence/,
+# the result-signing keys beside the CA tool ($(sort) also drops repeats).
+LIB_SRCS := $(sort $(LIB_SRCS) $(wildcard lib/*.c evidence/*.c) certs/result_keys.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/amd_roots.o \
 	$(BUILD)/obj/gen/intel_roots.o
 AMD_PEMS := $(sort $(wildcard certs/amd/*.pem))
@@ -98,7 +101,7 @@ $(BUILD)/teev: $(BUILD)/obj/server/main.o $(BUILD)/libteev.a
 # build evidence, the fake KDS serves certificates over plain HTTP on loopback.
 FORGE_OBJS := $(BUILD)/obj/tests/support/snp_forge.o $(BUILD)/obj/tests/support/fake_kds.o \
 	$(BUILD)/obj/tests/support/tpm_forge.o $(BUILD)/obj/tests/support/tdx_forge.o
-TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o
+TEST_SUPPORT_OBJS := $(BUILD)/obj/tests/support/test_cleanup.o $(BUILD)/obj/tests/support/jose_testing.o
 $(BUILD)/snp-forge: $(BUILD)/obj/tests/support/snp_forge_main.o $(BUILD)/obj/tests/support/snp_forge.o
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 $(BUILD)/fake-kds: $(BUILD)/obj/tests/support/fake_kds_main.o $(BUILD)/obj/tests/support/fake_kds.o

@@ -42,3 +42,8 @@ bench-profile: deps
 
 bench-profile-run: bench-tools
 	$(BENCH_ENV) sh bench/run-bench.sh profile
+
+# The cost of a signed result per verdict (built here, not yet part of `make bench`).
+$(BUILD)/bench/ear_sign: bench/ear_sign.c $(BUILD)/libteev.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libteev.a $(ALL_LDFLAGS) $(PKG_LIBS) -o $@

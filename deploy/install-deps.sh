@@ -20,7 +20,7 @@ demo_packages="swtpm swtpm-tools tpm2-tools"
 # python3 and its packages run upstream Keylime's keylime_oneshot_attestation
 # against teev (tests/integration/test_anonymous_clients.c).
 test_packages="libcmocka-dev prometheus clang libclang-rt-14-dev jq valgrind cppcheck clang-tidy
-python3 python3-requests python3-packaging python3-cryptography python3-yaml"
+python3 python3-requests python3-packaging python3-cryptography python3-yaml python3-jwt"
 # The list ../shared/reference/keylime-7.14.3/run.sh checks for, so that it finds them all.
 compat_packages="python3 python3-sqlalchemy python3-alembic python3-tornado python3-cryptography
 python3-lark python3-pyasn1 python3-pyasn1-modules python3-jinja2 python3-jsonschema

@@ -1,6 +1,7 @@
 /* cmd_certs.c - `teev certs init DIR [--san NAME]...`: a development CA
  * folder in Keylime's layout (see certs/ca_tool.h). */
 #include "certs/ca_tool.h"
+#include "certs/result_keys.h"
 #include "db/cert_cache.h"
 #include "db/db.h"
 #include "server/commands.h"
@@ -204,9 +205,12 @@ int cmd_certs(int argc, char **argv)
 	char err[1024];
 	int created = 0;
 	bool reissue = false;
+	enum jose_alg result_alg = JOSE_ES256;
 
 	if (argc >= 2 && strcmp(argv[1], "import-vcek") == 0)
 		return import_vcek(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "rotate-result-key") == 0)
+		return cmd_certs_rotate_result_key(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "init") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 			certs_usage(stdout);
@@ -225,6 +229,12 @@ int cmd_certs(int argc, char **argv)
 			sans[n_sans++] = argv[++i];
 		} else if (strcmp(argv[i], "--reissue-server") == 0) {
 			reissue = true;
+		} else if (strcmp(argv[i], "--result-key-alg") == 0 && i + 1 < argc) {
+			result_alg = jose_alg_from_name(argv[++i]);
+			if (!result_alg) {
+				fprintf(stderr, "teev certs init: --result-key-alg is ES256 or RS256\n");
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--help") == 0) {
 			certs_usage(stdout);
 			return 0;
@@ -239,7 +249,8 @@ int cmd_certs(int argc, char **argv)
 		certs_usage(stderr);
 		return 2;
 	}
-	if (ca_tool_init(dir, sans, n_sans, &created, err, sizeof(err))) {
+	if (ca_tool_init(dir, sans, n_sans, &created, err, sizeof(err)) ||
+	    result_keys_create(dir, result_alg, &created, err, sizeof(err))) {
 		fprintf(stderr, "teev certs init: %s\n", err);
 		return 1;
 	}

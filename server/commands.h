@@ -12,6 +12,9 @@ int cmd_verify_tdx(int argc, char **argv);
 int cmd_certs(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_verify_result(int argc, char **argv);
+/* teev certs rotate-result-key (argv[1] is "rotate-result-key"). */
+int cmd_certs_rotate_result_key(int argc, char **argv);
 
 /* Loads defaults, then the config file (explicit path, else $TEEV_CONFIG if
  * set), then TEEV_* variables. Shared by serve and verify. */

@@ -39,6 +39,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify-result") == 0)
+		return cmd_verify_result(argc - 1, argv + 1);
 	if (strcmp(argv[1], "certs") == 0)
 		return cmd_certs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)

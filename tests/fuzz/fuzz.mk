@@ -23,7 +23,7 @@ SHARED_DIR ?= $(abspath ../shared)
 
 FUZZ_TARGETS := snp_report certs_buf vcek tpm2b_public tpms_attest tpmt_signature pcr_blob \
 	tpm_quote ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy \
-	json_lift p384 tdx_quote tdx_collateral tdx_policy
+	json_lift p384 tdx_quote tdx_collateral tdx_policy ear_token
 
 # UBSan findings abort (so libFuzzer sees them) instead of printing and going on.
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined \

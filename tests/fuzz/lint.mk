@@ -1,10 +1,11 @@
 # lint.mk - `make lint`: cppcheck and clang-tidy over teev's own sources
-# (server/ verifier/ policy/ db/ certs/*.c; not tests/). Included by
+# (server/ verifier/ policy/ db/ certs/*.c lib/ evidence/; not tests/). Included by
 # tests/fuzz/fuzz.mk. Configuration, with the reason for every check turned
 # off: tests/fuzz/clang-tidy.yaml and tests/fuzz/cppcheck-suppressions.txt.
 # Fails on any finding; file:line and the check's id are printed.
 
-LINT_SRCS = $(sort $(wildcard server/*.c verifier/*.c policy/*.c db/*.c certs/*.c))
+LINT_SRCS = $(sort $(wildcard server/*.c verifier/*.c policy/*.c db/*.c certs/*.c lib/*.c \
+	evidence/*.c))
 LINT_CFLAGS = -std=c17 -D_GNU_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck

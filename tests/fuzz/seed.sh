@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 all="snp_report certs_buf vcek tpm2b_public tpms_attest tpmt_signature pcr_blob tpm_quote
 ima eventlog evidence_request snp_policy tpm_policy runtime_policy mb_policy json_lift p384
-tdx_quote tdx_collateral tdx_policy"
+tdx_quote tdx_collateral tdx_policy ear_token"
 targets=${*:-$all}
 
 if [ ! -d "$data/snp" ] || [ ! -d "$data/keylime" ]; then
