@@ -3,6 +3,7 @@
  * result-signing-previous.pem (see certs/result_keys.h). */
 #include "certs/result_keys.h"
 #include "server/commands.h"
+#include "server/help.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,9 @@ int cmd_certs_rotate_result_key(int argc, char **argv)
 					"teev certs rotate-result-key: --alg is ES256 or RS256\n");
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--help") == 0) {
+			help_print(stdout, "certs");
+			return 0;
 		} else if (!dir && argv[i][0] != '-') {
 			dir = argv[i];
 		} else {
@@ -31,7 +35,7 @@ int cmd_certs_rotate_result_key(int argc, char **argv)
 		}
 	}
 	if (!dir) {
-		fprintf(stderr, "usage: teev certs rotate-result-key DIR [--alg ES256|RS256]\n");
+		help_print(stderr, "certs");
 		return 2;
 	}
 	if (result_keys_rotate(dir, alg, err, sizeof(err))) {

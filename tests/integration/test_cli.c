@@ -377,10 +377,13 @@ static void test_help_lists_every_flag(void **state)
 		{{"verify", "--tdx-quote", "/dev/null/teev-quote"},
 		 "--tdx-quote --collateral --at --intel-root --policy --nonce --tee-pubkey-x "
 		 "--tee-pubkey-y --help"},
-		{{"certs", "init"}, "--san --reissue-server --help"},
+		{{"certs", "init"}, "--san --reissue-server --result-key-alg --help"},
+		{{"certs", "rotate-result-key"}, "--alg --help"},
 		{{"certs", "import-vcek"}, "--config --database --amd-root-dir --help"},
 		{{"policy", "list"}, "--kind --database --config --help"},
 		{{"log", "list"}, "--since --valid --limit --database --config --help"},
+		{{"verify-result"}, "--jwks --cacert --cert --key --keys-dir --config --nonce --max-age "
+				    "--help"},
 	};
 	const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 	(void)state;
