@@ -211,9 +211,19 @@ static int select_stored(const struct tpm_context *ctx, struct json_object *name
 			     name);
 		out->status = VERDICT_BAD_INPUT;
 		return -1;
-	case POLICY_BROKEN:
-		invalid_quote(out, "Quote validation failed: stored policy does not compile: %s", err);
+	case POLICY_BROKEN: {
+		/* Stored before a check it now fails (teev's checks grew stricter);
+		 * `teev serve` names it at start too. */
+		char why[900];
+
+		snprintf(why, sizeof(why),
+			 "stored %s policy \"%s\" is invalid: %s (replace it: `teev policy replace "
+			 "--kind %s %s FILE` or PUT /v2.5/%s/%s)",
+			 s->kind->cli_name, name, err, s->kind->cli_name, name, s->kind->collection,
+			 name);
+		invalid_quote(out, "Quote validation failed: %s", why);
 		return -1;
+	}
 	case POLICY_DB_ERROR:
 		out->status = VERDICT_INTERNAL;
 		return -1;
