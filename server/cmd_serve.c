@@ -4,6 +4,7 @@
 #include "db/policy_store.h"
 #include "policy/policy_cache.h"
 #include "policy/policy_kinds.h"
+#include "policy/runtime_policy.h"
 #include "server/app.h"
 #include "server/cert_store_db.h"
 #include "server/commands.h"
@@ -164,6 +165,14 @@ static bool check_stored_policy(struct db *db, const struct policy_compile_conte
 	compiled = kind->ops.compile(ctx, stored.document, strlen(stored.document), err,
 				     sizeof(err));
 	if (compiled) {
+		const struct runtime_policy_info *info =
+			strcmp(kind->ops.kind, "runtime") == 0 ? runtime_policy_info(compiled) : NULL;
+
+		/* Valid, as upstream takes such a list, but likely not what was meant. */
+		if (info && info->excludes_ignored)
+			log_warn("stored runtime policy \"%s\" (version %lld): its \"excludes\" do not "
+				 "compile and are ignored, as upstream ignores them: %s",
+				 name, (long long)stored.version, info->excludes_error);
 		kind->ops.release(compiled);
 	} else {
 		log_warn("stored %s policy \"%s\" (version %lld) is invalid: %s. Every request that "

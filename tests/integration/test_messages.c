@@ -218,6 +218,10 @@ static void test_stored_policies_that_no_longer_validate_are_named(void **state)
 	static const char no_excludes[] =
 		"{\"meta\": {\"version\": 1}, \"digests\": {}, \"ima\": {\"ignored_keyrings\": "
 		"[], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}}";
+	static const char bad_regex[] =
+		"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [\"(unclosed\"], "
+		"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", "
+		"\"dm_policy\": null}}";
 	static const char request[] =
 		"{\"type\": \"tpm\", \"data\": {\"quote\": \"r\", \"nonce\": \"n\", "
 		"\"hash_alg\": \"sha256\", \"tpm_ek\": \"e\", \"tpm_ak\": \"a\", "
@@ -235,6 +239,7 @@ static void test_stored_policies_that_no_longer_validate_are_named(void **state)
 	store_raw(db, "tpm", "notalist", "{\"16\": \"notalist\"}");
 	store_raw(db, "tpm", "good", good);
 	store_raw(db, "runtime", "no-excludes", no_excludes);
+	store_raw(db, "runtime", "bad-regex", bad_regex);
 	db_close(db);
 
 	assert_int_equal(harness_start_on(track(&server), NULL, db_path), 0);
@@ -244,6 +249,8 @@ static void test_stored_policies_that_no_longer_validate_are_named(void **state)
 	assert_contains(log, "WARN stored runtime policy \"no-excludes\" (version 1) is invalid: "
 			     "runtime policy has no \"excludes\"");
 	assert_contains(log, "teev policy replace --kind tpm pin10 FILE");
+	assert_contains(log, "WARN stored runtime policy \"bad-regex\" (version 1): its \"excludes\" "
+			     "do not compile and are ignored");
 	assert_null(strstr(log, "\"good\""));
 	/* One warning per policy. */
 	assert_null(strstr(strstr(log, "policy \"pin10\" (version 1) is invalid") + 1,
