@@ -528,7 +528,7 @@ static void compile_error(int errcode, size_t erroff, const char *what, char *ou
 static int add_program(struct runtime_policy *p, pcre2_code *code, size_t cap)
 {
 	if (!p->excludes) {
-		p->excludes = calloc(cap, sizeof(*p->excludes));
+		p->excludes = calloc(cap, sizeof(pcre2_code *));
 		if (!p->excludes)
 			return -1;
 	}

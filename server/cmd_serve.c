@@ -135,8 +135,11 @@ static void warn_missing_default_policy(struct policy_cache *policies, const cha
 			 name, name, name);
 		return;
 	case POLICY_BROKEN:
-		log_warn("the default SNP policy \"%s\" (tee_policy) does not compile: %s", name,
-			 err);
+		/* Its reason is in the warning about invalid stored policies. */
+		log_warn("the default SNP policy \"%s\" (tee_policy) is invalid: every SNP request "
+			 "that names no \"tee-policy\" fails (tee_attestation.policy.invalid) until "
+			 "it is replaced",
+			 name);
 		return;
 	case POLICY_DB_ERROR:
 		log_warn("cannot read the default SNP policy \"%s\" (tee_policy): %s", name, err);
