@@ -75,6 +75,11 @@ const struct policy_kind_info *policy_kind_by_collection(const char *collection)
 	return NULL;
 }
 
+const struct policy_kind_info *policy_kind_at(size_t i)
+{
+	return i < sizeof(kinds) / sizeof(kinds[0]) ? &kinds[i] : NULL;
+}
+
 const struct policy_kind_info *policy_kind_by_cli_name(const char *name)
 {
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

@@ -7,6 +7,7 @@
 #include "policy/policy_cache.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Keylime's REST shape for a collection it defines (/allowlists,
  * /mbpolicies): the document travels in one field of the body, lists are
@@ -27,6 +28,8 @@ struct policy_kind_info {
 };
 
 const struct policy_kind_info *policy_kind_by_collection(const char *collection);
+/* The i-th kind, from 0; NULL past the last (to visit every kind). */
+const struct policy_kind_info *policy_kind_at(size_t i);
 const struct policy_kind_info *policy_kind_by_cli_name(const char *name);
 /* For help texts: the CLI names joined by ", ". */
 const char *policy_kind_names(void);

@@ -41,6 +41,10 @@ struct scan {
 	size_t n, i;
 	char *why;
 	size_t why_len;
+	/* regex_dialect_depth_at(): the offsets asked about, and the answers */
+	const size_t *marks;
+	size_t n_marks, next_mark, mark_depth;
+	bool *clean;
 };
 
 static int refuse(struct scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -338,6 +342,12 @@ static int scan_pattern(struct scan *s)
 		int c = at(s, 0);
 		bool lb;
 
+		/* Marks the last construct stepped over are inside it. */
+		while (s->next_mark < s->n_marks && s->marks[s->next_mark] < s->i)
+			s->next_mark++;
+		if (s->next_mark < s->n_marks && s->marks[s->next_mark] == s->i)
+			s->clean[s->next_mark++] = depth == s->mark_depth;
+
 		switch (c) {
 		case '\\':
 			if (check_escape(s, false) != 0)
@@ -397,10 +407,21 @@ static int scan_pattern(struct scan *s)
 int regex_dialect_portable(const char *re, size_t len, size_t *where, char *why,
 			   size_t why_len)
 {
-	struct scan s = {re, len, 0, why, why_len};
+	struct scan s = {re, len, 0, why, why_len, NULL, 0, 0, 0, NULL};
 	int rc = scan_pattern(&s);
 
 	if (rc != 0 && where)
 		*where = s.i;
 	return rc;
+}
+
+int regex_dialect_depth_at(const char *re, size_t len, const size_t *at, size_t n_at,
+			   size_t depth, bool *clean)
+{
+	char why[200];
+	struct scan s = {re, len, 0, why, sizeof(why), at, n_at, 0, depth, clean};
+
+	for (size_t k = 0; k < n_at; k++)
+		clean[k] = false;
+	return scan_pattern(&s);
 }

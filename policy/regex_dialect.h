@@ -11,6 +11,7 @@
 #ifndef TEEV_REGEX_DIALECT_H
 #define TEEV_REGEX_DIALECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0 when every construct of the regex (len bytes, UTF-8) means the same to
@@ -21,5 +22,15 @@
  * joined excludes can form constructs that no single one holds. */
 int regex_dialect_portable(const char *re, size_t len, size_t *where, char *why,
 			   size_t why_len);
+
+/* For each offset at[k] of the same regex (ascending), clean[k] is set
+ * when the scan reaches exactly that offset between two constructs (not
+ * inside an escape, a character class, a comment or a group opener) with
+ * exactly depth groups open. For a regex that regex_dialect_portable()
+ * accepts and PCRE2 parses, a clean offset is where the pattern may be cut
+ * into pieces that each read as they do in the whole. Returns -1 when the
+ * regex is not portable. */
+int regex_dialect_depth_at(const char *re, size_t len, const size_t *at, size_t n_at,
+			   size_t depth, bool *clean);
 
 #endif

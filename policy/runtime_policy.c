@@ -1,7 +1,8 @@
 /* runtime_policy.c - parses a Keylime runtime policy v1 (or its DSSE
  * envelope) and compiles it into the structures the IMA verifier queries per
  * measurement: open-addressing hash tables keyed by path/name, digests stored
- * decoded, and one PCRE2 program for all excludes (see runtime_policy.h).
+ * decoded, and one PCRE2 program for all excludes, or a few when the list is
+ * too large for one (see runtime_policy.h).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -33,6 +34,10 @@
  * past these limits the path counts as not excluded (fail closed). */
 #define EXCLUDES_MATCH_LIMIT 1000000
 #define EXCLUDES_DEPTH_LIMIT 10000
+/* Debian's PCRE2 (link size 2) holds at most 64K code units per program:
+ * about 1,500 typical excludes joined. A longer list is compiled in groups
+ * of whole excludes of at least this many bytes of joined text each. */
+#define EXCLUDES_GROUP_BYTES 16384
 
 /* Digest record kinds in the arena: decoded bytes of a lower-case hex string
  * (matchable), or a string kept verbatim because it can never match. */
@@ -58,7 +63,11 @@ struct runtime_policy {
 	uint32_t *ignored_off, *ignored_len;
 	size_t n_ignored;
 	bool ignore_all_keyrings;
-	pcre2_code *excludes;
+	/* The excludes: usually one program; for a list too large for one,
+	 * several, each the same "(a)|(b)|..." text over a run of whole
+	 * excludes, so "any program matches" is "the joined list matches". */
+	pcre2_code **excludes;
+	size_t n_programs;
 	pcre2_match_context *match_ctx;
 	struct runtime_policy_info info;
 };
@@ -418,7 +427,7 @@ struct runtime_policy_matcher *runtime_policy_matcher_new(const struct runtime_p
 {
 	struct runtime_policy_matcher *m;
 
-	if (!p || !p->excludes)
+	if (!p || !p->n_programs)
 		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -443,13 +452,17 @@ void runtime_policy_matcher_free(struct runtime_policy_matcher *m)
 bool runtime_policy_excluded(const struct runtime_policy *p, struct runtime_policy_matcher *m,
 			     const char *path, size_t path_len)
 {
-	int rc;
-
-	if (!p || !p->excludes || !m)
+	if (!p || !p->n_programs || !m)
 		return false;
-	rc = pcre2_match(p->excludes, (PCRE2_SPTR)path, path_len, 0, 0, m->md, p->match_ctx);
-	/* rc == 0 is a match whose groups did not fit the one-pair ovector. */
-	return rc >= 0;
+	for (size_t i = 0; i < p->n_programs; i++) {
+		int rc = pcre2_match(p->excludes[i], (PCRE2_SPTR)path, path_len, 0, 0, m->md,
+				     p->match_ctx);
+		/* rc == 0 is a match whose groups did not fit the one-pair ovector;
+		 * a limit hit in one program leaves the others to try. */
+		if (rc >= 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- excludes ---- */
@@ -494,17 +507,194 @@ static int check_dialect(struct json_object *list, const char *pattern, size_t l
 	return -1;
 }
 
+#define EXCLUDES_FLAGS (PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | PCRE2_ANCHORED)
+
+/* Errors that say the program is too large for PCRE2, not that the regex is
+ * wrong: Python's re has none of these limits. */
+static bool too_large_for_pcre2(int errcode)
+{
+	return errcode == PCRE2_ERROR_PATTERN_TOO_LARGE || errcode == PCRE2_ERROR_TOO_MANY_CAPTURES ||
+	       errcode == PCRE2_ERROR_TOO_MANY_NAMED_SUBPATTERNS;
+}
+
+static void compile_error(int errcode, size_t erroff, const char *what, char *out, size_t cap)
+{
+	PCRE2_UCHAR msg[120];
+
+	pcre2_get_error_message(errcode, msg, sizeof(msg));
+	snprintf(out, cap, "%s at offset %zu of %s", (const char *)msg, erroff, what);
+}
+
+static int add_program(struct runtime_policy *p, pcre2_code *code, size_t cap)
+{
+	if (!p->excludes) {
+		p->excludes = calloc(cap, sizeof(pcre2_code *));
+		if (!p->excludes)
+			return -1;
+	}
+	p->excludes[p->n_programs++] = code;
+	return 0;
+}
+
+static void drop_programs(struct runtime_policy *p)
+{
+	for (size_t i = 0; i < p->n_programs; i++)
+		pcre2_code_free(p->excludes[i]);
+	free(p->excludes);
+	p->excludes = NULL;
+	p->n_programs = 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One joined pattern holds each group name once (Python refuses a name
+ * twice); across the programs of a split list that is checked here. 1 when
+ * a name repeats, 0 when not, -1 when memory is short. */
+static int names_repeat(const struct runtime_policy *p, char *name, size_t name_cap)
+{
+	size_t total = 0, w = 0;
+	const char **names;
+	int rc = 0;
+
+	for (size_t i = 0; i < p->n_programs; i++) {
+		uint32_t count = 0;
+
+		pcre2_pattern_info(p->excludes[i], PCRE2_INFO_NAMECOUNT, &count);
+		total += count;
+	}
+	if (total < 2)
+		return 0;
+	names = malloc(total * sizeof(*names));
+	if (!names)
+		return -1;
+	for (size_t i = 0; i < p->n_programs; i++) {
+		uint32_t count = 0, size = 0;
+		PCRE2_SPTR table = NULL;
+
+		pcre2_pattern_info(p->excludes[i], PCRE2_INFO_NAMECOUNT, &count);
+		pcre2_pattern_info(p->excludes[i], PCRE2_INFO_NAMEENTRYSIZE, &size);
+		pcre2_pattern_info(p->excludes[i], PCRE2_INFO_NAMETABLE, &table);
+		/* Each entry: a 2-byte group number, then the name and a NUL. */
+		for (uint32_t k = 0; k < count && table; k++)
+			names[w++] = (const char *)table + (size_t)k * size + 2;
+	}
+	qsort(names, w, sizeof(*names), compare_names);
+	for (size_t i = 1; i < w && !rc; i++)
+		if (strcmp(names[i - 1], names[i]) == 0) {
+			snprintf(name, name_cap, "%s", names[i]);
+			rc = 1;
+		}
+	free(names);
+	return rc;
+}
+
+/* The joined pattern of n excludes: exclude i is pattern[start[i],
+ * start[i] + len[i]), a "(" before it and a ")" after it. */
+struct joined {
+	const char *pattern;
+	size_t n;
+	const size_t *start, *len;
+	const bool *cut; /* cut[i]: a group may end after exclude i */
+};
+
+/* The end (exclusive) of the group that starts at exclude a: at least
+ * bytes of joined text, and only where the pattern may be cut. */
+static size_t group_end(const struct joined *j, size_t a, size_t bytes)
+{
+	size_t b = a + 1;
+
+	while (b < j->n &&
+	       (j->start[b - 1] + j->len[b - 1] - j->start[a] < bytes || !j->cut[b - 1]))
+		b++;
+	return b;
+}
+
+/* A list too large for one PCRE2 program: compiled in groups of whole
+ * excludes, cut only between excludes where no group, class or escape
+ * spans the cut (so each group reads as it does in the whole), halving a
+ * group that is still too large. 0, or -1 with err (a refusal), or 1 with
+ * why (a regex error: the list is ignored, as upstream ignores it). */
+static int compile_groups(struct runtime_policy *p, const struct joined *j, char *why,
+			  size_t why_len, char *err, size_t err_len)
+{
+	size_t a = 0, bytes = EXCLUDES_GROUP_BYTES;
+	char name[64];
+
+	while (a < j->n) {
+		size_t b = group_end(j, a, bytes);
+		size_t off = j->start[a] - 1, end = j->start[b - 1] + j->len[b - 1] + 1;
+		int errcode = 0;
+		PCRE2_SIZE erroff = 0;
+		pcre2_code *code = pcre2_compile((PCRE2_SPTR)(j->pattern + off), end - off,
+						 EXCLUDES_FLAGS, &errcode, &erroff, NULL);
+
+		if (code) {
+			if (add_program(p, code, j->n) != 0) {
+				pcre2_code_free(code);
+				snprintf(err, err_len, "out of memory");
+				return -1;
+			}
+			a = b;
+			bytes = EXCLUDES_GROUP_BYTES;
+			continue;
+		}
+		if (errcode == PCRE2_ERROR_HEAP_FAILED) {
+			snprintf(err, err_len, "out of memory");
+			return -1;
+		}
+		if (!too_large_for_pcre2(errcode)) {
+			compile_error(errcode, off + erroff, "the joined excludes", why, why_len);
+			return 1;
+		}
+		if (b == group_end(j, a, 0)) {
+			/* One exclude (or a run that cannot be cut) alone: Python's re
+			 * would take it, PCRE2 cannot; refused rather than judged
+			 * differently. */
+			snprintf(err, err_len,
+				 "runtime policy \"excludes\"[%zu] is too large for one PCRE2 program "
+				 "(%s); split it into several excludes",
+				 a, b - a > 1 ? "with the excludes up to the next one it may be "
+						"cut after" : "alone");
+			return -1;
+		}
+		/* Smaller each time: the group shrinks, down to the smallest one. */
+		size_t size = j->start[b - 1] + j->len[b - 1] - j->start[a];
+		bytes = (size < bytes ? size : bytes) / 2;
+	}
+	if (p->n_programs > 1) {
+		int rc = names_repeat(p, name, sizeof(name));
+
+		if (rc < 0) {
+			snprintf(err, err_len, "out of memory");
+			return -1;
+		}
+		if (rc > 0) {
+			snprintf(why, why_len, "group name \"%s\" is used twice in the joined excludes",
+				 name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Upstream joins the list as "(" + ")|(".join(excludes) + ")" and uses
  * re.match; the same string is compiled here, anchored at the start, after
  * check_dialect() has made sure it means the same to PCRE2 as to Python. A
- * list that does not compile is ignored (upstream logs and carries on). */
+ * list whose regex does not compile is ignored (upstream logs and carries
+ * on); one too large for a PCRE2 program is compiled in groups. */
 static int compile_excludes(struct runtime_policy *p, struct json_object *list, char *err,
 			    size_t err_len)
 {
-	size_t n, total = 2;
+	size_t n, total = 2, plen;
 	char *pattern = NULL, *w;
+	size_t *start = NULL, *lens = NULL, *ends = NULL;
+	bool *cut = NULL;
 	int errcode = 0;
 	PCRE2_SIZE erroff = 0;
+	pcre2_code *whole;
 	int rc = -1;
 
 	if (!list || json_object_is_type(list, json_type_null))
@@ -527,9 +717,13 @@ static int compile_excludes(struct runtime_policy *p, struct json_object *list, 
 		total += (size_t)json_object_get_string_len(item) + 3;
 	}
 	pattern = malloc(total);
-	if (!pattern) {
+	start = calloc(n, sizeof(*start));
+	lens = calloc(n, sizeof(*lens));
+	ends = calloc(n, sizeof(*ends));
+	cut = calloc(n, sizeof(*cut));
+	if (!pattern || !start || !lens || !ends || !cut) {
 		snprintf(err, err_len, "out of memory");
-		return -1;
+		goto out;
 	}
 	w = pattern;
 	*w++ = '(';
@@ -542,30 +736,60 @@ static int compile_excludes(struct runtime_policy *p, struct json_object *list, 
 			*w++ = '|';
 			*w++ = '(';
 		}
+		start[i] = (size_t)(w - pattern);
+		lens[i] = len;
 		memcpy(w, json_object_get_string(item), len);
 		w += len;
 	}
 	*w++ = ')';
-	if (check_dialect(list, pattern, (size_t)(w - pattern), err, err_len) != 0)
+	plen = (size_t)(w - pattern);
+	if (check_dialect(list, pattern, plen, err, err_len) != 0)
 		goto out;
 
 	/* UTF + UCP: Python str patterns are Unicode-aware; MATCH_INVALID_UTF lets
 	 * paths that are not UTF-8 be matched safely instead of being an error. */
-	p->excludes = pcre2_compile((PCRE2_SPTR)pattern, (PCRE2_SIZE)(w - pattern),
-				    PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | PCRE2_ANCHORED,
-				    &errcode, &erroff, NULL);
-	if (!p->excludes) {
-		PCRE2_UCHAR msg[120];
-
-		pcre2_get_error_message(errcode, msg, sizeof(msg));
+	whole = pcre2_compile((PCRE2_SPTR)pattern, (PCRE2_SIZE)plen, EXCLUDES_FLAGS, &errcode,
+			      &erroff, NULL);
+	if (whole) {
+		if (add_program(p, whole, 1) != 0) {
+			pcre2_code_free(whole);
+			snprintf(err, err_len, "out of memory");
+			goto out;
+		}
+	} else if (errcode == PCRE2_ERROR_HEAP_FAILED) {
+		snprintf(err, err_len, "out of memory");
+		goto out;
+	} else if (!too_large_for_pcre2(errcode)) {
 		p->info.excludes_ignored = true;
-		snprintf(p->info.excludes_error, sizeof(p->info.excludes_error),
-			 "%s at offset %zu of the joined excludes", (const char *)msg,
-			 (size_t)erroff);
+		compile_error(errcode, (size_t)erroff, "the joined excludes", p->info.excludes_error,
+			      sizeof(p->info.excludes_error));
 		rc = 0;
 		goto out;
+	} else {
+		/* Where the list may be cut: at the ")" after exclude i, with only
+		 * that exclude's own "(" open. */
+		struct joined j = {pattern, n, start, lens, cut};
+		int g;
+
+		for (size_t i = 0; i + 1 < n; i++)
+			ends[i] = start[i] + lens[i];
+		if (n > 1)
+			regex_dialect_depth_at(pattern, plen, ends, n - 1, 1, cut);
+		g = compile_groups(p, &j, p->info.excludes_error, sizeof(p->info.excludes_error),
+				   err, err_len);
+		if (g != 0)
+			drop_programs(p);
+		if (g < 0)
+			goto out;
+		if (g > 0) {
+			p->info.excludes_ignored = true;
+			rc = 0;
+			goto out;
+		}
 	}
-	(void)pcre2_jit_compile(p->excludes, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
+	p->info.n_exclude_programs = p->n_programs;
+	for (size_t i = 0; i < p->n_programs; i++)
+		(void)pcre2_jit_compile(p->excludes[i], PCRE2_JIT_COMPLETE); /* else interpreted */
 	p->match_ctx = pcre2_match_context_create(NULL);
 	if (!p->match_ctx) {
 		snprintf(err, err_len, "out of memory");
@@ -576,6 +800,10 @@ static int compile_excludes(struct runtime_policy *p, struct json_object *list, 
 	rc = 0;
 out:
 	free(pattern);
+	free(start);
+	free(lens);
+	free(ends);
+	free(cut);
 	return rc;
 }
 
@@ -1048,7 +1276,7 @@ void runtime_policy_free(struct runtime_policy *p)
 		free(p->tables[i].slots);
 	free(p->ignored_off);
 	free(p->ignored_len);
-	pcre2_code_free(p->excludes);
+	drop_programs(p);
 	pcre2_match_context_free(p->match_ctx);
 	free(p->arena);
 	free(p);

@@ -59,6 +59,8 @@ struct runtime_policy_info {
 	bool dsse_verified;         /* ... and a signature verified */
 	bool excludes_ignored;      /* "excludes" did not compile and is ignored, like upstream */
 	char excludes_error[160];   /* PCRE2's reason when excludes_ignored */
+	size_t n_exclude_programs;  /* PCRE2 programs the excludes compiled to: 1, or more
+				     * for a list too large for one */
 	uint16_t log_hash_alg;      /* TPM_ALG_SHA1/SHA256/SHA384/SHA512/SM3_256 */
 	bool log_hash_alg_defaulted; /* missing or unknown "ima.log_hash_alg": sha1 used */
 	size_t n_digest_paths, n_keyrings, n_ima_buf, n_excludes;

@@ -1,8 +1,10 @@
 /* cmd_serve.c - `teev serve`: load configuration, trust anchors and the
  * database, start the mTLS listener, and stop cleanly on SIGINT/SIGTERM. */
 #include "db/db.h"
+#include "db/policy_store.h"
 #include "policy/policy_cache.h"
 #include "policy/policy_kinds.h"
+#include "policy/runtime_policy.h"
 #include "server/app.h"
 #include "server/cert_store_db.h"
 #include "server/commands.h"
@@ -133,12 +135,81 @@ static void warn_missing_default_policy(struct policy_cache *policies, const cha
 			 name, name, name);
 		return;
 	case POLICY_BROKEN:
-		log_warn("the default SNP policy \"%s\" (tee_policy) does not compile: %s", name,
-			 err);
+		/* Its reason is in the warning about invalid stored policies. */
+		log_warn("the default SNP policy \"%s\" (tee_policy) is invalid: every SNP request "
+			 "that names no \"tee-policy\" fails (tee_attestation.policy.invalid) until "
+			 "it is replaced",
+			 name);
 		return;
 	case POLICY_DB_ERROR:
 		log_warn("cannot read the default SNP policy \"%s\" (tee_policy): %s", name, err);
 		return;
+	}
+}
+
+/* One stored policy: a warning when it no longer compiles. Returns whether
+ * it was looked at (false on a storage error, already said). */
+static bool check_stored_policy(struct db *db, const struct policy_compile_context *ctx,
+				const struct policy_kind_info *kind, const char *name)
+{
+	struct stored_policy stored;
+	char err[512];
+	void *compiled;
+
+	switch (policy_store_get(db, kind->ops.kind, name, &stored, err, sizeof(err))) {
+	case STORE_OK:
+		break;
+	case STORE_NOT_FOUND: /* deleted since the listing */
+		return true;
+	default:
+		log_warn("cannot read the stored %s policy \"%s\": %s", kind->cli_name, name, err);
+		return false;
+	}
+	compiled = kind->ops.compile(ctx, stored.document, strlen(stored.document), err,
+				     sizeof(err));
+	if (compiled) {
+		const struct runtime_policy_info *info =
+			strcmp(kind->ops.kind, "runtime") == 0 ? runtime_policy_info(compiled) : NULL;
+
+		/* Valid, as upstream takes such a list, but likely not what was meant. */
+		if (info && info->excludes_ignored)
+			log_warn("stored runtime policy \"%s\" (version %lld): its \"excludes\" do not "
+				 "compile and are ignored, as upstream ignores them: %s",
+				 name, (long long)stored.version, info->excludes_error);
+		kind->ops.release(compiled);
+	} else {
+		log_warn("stored %s policy \"%s\" (version %lld) is invalid: %s. Every request that "
+			 "names it fails until it is replaced (`teev policy replace --kind %s %s "
+			 "FILE` or PUT /v2.5/%s/%s) or deleted",
+			 kind->cli_name, name, (long long)stored.version, err, kind->cli_name, name,
+			 kind->collection, name);
+	}
+	stored_policy_clear(&stored);
+	return true;
+}
+
+/* Policies are validated when they are written, and teev's checks grow
+ * stricter between versions (PCR 10 pins, the runtime-policy keys Keylime's
+ * schema requires, PCR policy shapes): a policy stored by an older teev may
+ * no longer compile. Each one is named once at start, with the reason,
+ * rather than only in the verdicts of the requests that name it. */
+static void warn_invalid_stored_policies(struct db *db, const struct policy_compile_context *ctx)
+{
+	const struct policy_kind_info *kind;
+
+	for (size_t k = 0; (kind = policy_kind_at(k)) != NULL; k++) {
+		struct stored_policy *list = NULL;
+		char err[512];
+		int n = policy_store_list(db, kind->ops.kind, &list, err, sizeof(err));
+
+		if (n < 0) {
+			log_warn("cannot list the stored %s policies: %s", kind->cli_name, err);
+			continue;
+		}
+		for (int i = 0; i < n; i++)
+			if (!check_stored_policy(db, ctx, kind, list[i].name))
+				break;
+		free(list);
 	}
 }
 
@@ -318,6 +389,7 @@ int cmd_serve(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
+	warn_invalid_stored_policies(db, &policy_ctx);
 	warn_missing_default_policy(policies, config.tee_policy);
 
 	app.config = &config;

@@ -13,10 +13,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The API versions this server answers; the last is current. */
+/* The API versions GET /version announces (../shared/docs/API.md); the last
+ * is current. */
 static const char *const supported_versions[] = {"2.4", "2.5"};
 #define SUPPORTED_COUNT (sizeof(supported_versions) / sizeof(supported_versions[0]))
 #define CURRENT_VERSION "2.5"
+
+/* The versions a path may name: every 2.x that upstream Keylime 7.14.3
+ * serves its 2.x routes under (keylime/api_version.py, routes made by
+ * _make_versioned_routes), so a client pinned to any of them is answered as
+ * upstream answers it. Major-only "2" is CURRENT_VERSION. */
+static const char *const accepted_versions[] = {"2.0", "2.1", "2.2", "2.3",
+						"2.4", "2.5", "2.6"};
+#define ACCEPTED_COUNT (sizeof(accepted_versions) / sizeof(accepted_versions[0]))
+#define ACCEPTED_TEXT "2.0 to 2.6"
 
 /* Nesting deeper than this is refused before any handler sees the document. */
 #define JSON_MAX_DEPTH 64
@@ -32,16 +42,17 @@ struct parsed_path {
 	char name[160];
 };
 
-static bool version_supported(const char *version)
+static bool version_accepted(const char *version)
 {
-	for (size_t i = 0; i < SUPPORTED_COUNT; i++)
-		if (strcmp(version, supported_versions[i]) == 0)
+	for (size_t i = 0; i < ACCEPTED_COUNT; i++)
+		if (strcmp(version, accepted_versions[i]) == 0)
 			return true;
 	return false;
 }
 
-/* "/v2.5/verify/evidence", "/2.5/...", "/v2/...": Keylime accepts an optional
- * "v" and a major-only version. Policy paths: "/v2.5/teepolicies[/NAME]". */
+/* "/v2.5/verify/evidence", "/v2/...": Keylime's spellings; "/2.5/..."
+ * without the "v" is accepted too (upstream answers it 404). Policy paths:
+ * "/v2.5/teepolicies[/NAME]". */
 static void parse_path(const char *path, struct parsed_path *out)
 {
 	const char *p = path;
@@ -92,7 +103,7 @@ static void parse_path(const char *path, struct parsed_path *out)
 	}
 	if (strcmp(out->version, "2") == 0)
 		snprintf(out->version, sizeof(out->version), "%s", CURRENT_VERSION);
-	else if (!version_supported(out->version))
+	else if (!version_accepted(out->version))
 		out->bad_version = true;
 }
 
@@ -185,7 +196,7 @@ bool route_reject_early(const struct route_request *req, struct route_reply *rep
 	}
 	if (path.bad_version) {
 		reply_route_error(reply, req->path, 400, "default.unsupported_version",
-				  "API version %s is not supported (supported: 2.4, 2.5)",
+				  "API version %s is not supported (supported: " ACCEPTED_TEXT ")",
 				  path.version);
 		return true;
 	}

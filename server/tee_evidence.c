@@ -197,7 +197,9 @@ static void appraise(const struct tee_context *ctx, const char *name,
 		return;
 	case POLICY_BROKEN:
 		failures_add(&out->failures, "tee_attestation.policy.invalid",
-			     "stored SNP policy \"%s\" does not compile: %s", name, err);
+			     "stored SNP policy \"%s\" is invalid: %s (replace it: `teev policy "
+			     "replace --kind snp %s FILE` or PUT /v2.5/teepolicies/%s)",
+			     name, err, name, name);
 		return;
 	case POLICY_DB_ERROR:
 		out->status = VERDICT_INTERNAL;

@@ -89,26 +89,13 @@ static bool present(struct json_object *data, const char *key, struct json_objec
 		 json_object_get_string_len(*value) == 0);
 }
 
-/* Keylime: a policy counts when truthy: absent, "", null and {} do not. */
+/* Keylime: a policy counts when Python finds its value true ("if
+ * tpm_policy"): absent, "", null, false, 0, 0.0, [] and {} are no policy. */
 static bool truthy(struct json_object *data, const char *key)
 {
 	struct json_object *value;
 
 	if (!present(data, key, &value) || !value)
-		return false;
-	if (json_object_is_type(value, json_type_object))
-		return json_object_object_length(value) > 0;
-	if (json_object_is_type(value, json_type_array))
-		return json_object_array_length(value) > 0;
-	return true;
-}
-
-/* mb_policy is present and not a JSON value Python finds false. */
-static bool mb_policy_given(struct json_object *data)
-{
-	struct json_object *value;
-
-	if (!present(data, "mb_policy", &value) || !value)
 		return false;
 	switch (json_object_get_type(value)) {
 	case json_type_boolean:
@@ -224,9 +211,19 @@ static int select_stored(const struct tpm_context *ctx, struct json_object *name
 			     name);
 		out->status = VERDICT_BAD_INPUT;
 		return -1;
-	case POLICY_BROKEN:
-		invalid_quote(out, "Quote validation failed: stored policy does not compile: %s", err);
+	case POLICY_BROKEN: {
+		/* Stored before a check it now fails (teev's checks grew stricter);
+		 * `teev serve` names it at start too. */
+		char why[900];
+
+		snprintf(why, sizeof(why),
+			 "stored %s policy \"%s\" is invalid: %s (replace it: `teev policy replace "
+			 "--kind %s %s FILE` or PUT /v2.5/%s/%s)",
+			 s->kind->cli_name, name, err, s->kind->cli_name, name, s->kind->collection,
+			 name);
+		invalid_quote(out, "Quote validation failed: %s", why);
 		return -1;
+	}
 	case POLICY_DB_ERROR:
 		out->status = VERDICT_INTERNAL;
 		return -1;
@@ -249,9 +246,9 @@ static int select_policy(const struct tpm_context *ctx, struct json_object *data
 	snprintf(name_field, sizeof(name_field), "%s_name", field);
 	has_name = present(data, name_field, &name) && name;
 	/* An mb_policy of "{}" (a string) is a policy that turns measured boot
-	 * off; null, [], {}, false or 0 are no policy at all, as upstream reads
-	 * them (its "if mb_policy" never holds for them). */
-	has_inline = strcmp(field, "mb_policy") == 0 ? mb_policy_given(data) : truthy(data, field);
+	 * off; null, [], {}, false or 0 are no policy at all, for every kind, as
+	 * upstream reads them (its "if mb_policy" never holds for them). */
+	has_inline = truthy(data, field);
 	if (has_inline && has_name) {
 		char both[160];
 		snprintf(both, sizeof(both), "\"%s\" and \"%s\"", field, name_field);
@@ -645,7 +642,7 @@ void tpm_evidence_verify(const struct tpm_context *ctx, struct json_object *data
 	if (check_required(data, out))
 		return;
 	if (!truthy(data, "tpm_policy") && !truthy(data, "runtime_policy") &&
-	    !mb_policy_given(data) && !(present(data, "tpm_policy_name", &value) && value) &&
+	    !truthy(data, "mb_policy") && !(present(data, "tpm_policy_name", &value) && value) &&
 	    !(present(data, "runtime_policy_name", &value) && value) &&
 	    !(present(data, "mb_policy_name", &value) && value)) {
 		/* Upstream's sentence, then teev's by-name extensions. */

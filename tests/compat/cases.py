@@ -29,8 +29,9 @@ EVIDENCE = "/v2.5/verify/evidence"
 
 class Case:
     def __init__(self, name, group, body, target="main", path=EVIDENCE, method="POST",
-                 content_type="application/json", note=""):
+                 content_type="application/json", note="", anonymous=False):
         self.name = name
+        self.anonymous = anonymous  # teev too gets it without a client certificate
         self.group = group
         self.body = body
         self.target = target
@@ -276,8 +277,9 @@ def snp_mutations(forge_dir):
         lambda b: data(b)["tee-evidence"].__setitem__("evidence", "x"))
     add("tee-evidence-list", "field.wrong-type",
         lambda b: data(b).__setitem__("tee-evidence", []))
-    add("tee-tdx", "tee.unsupported",
+    add("tee-sgx", "tee.unsupported",
         lambda b: data(b)["tee-evidence"].__setitem__("tee", "sgx"))
+    add("tee-tdx", "tee.tdx", lambda b: data(b)["tee-evidence"].__setitem__("tee", "tdx"))
     add("tee-uppercase", "tee.unsupported",
         lambda b: data(b)["tee-evidence"].__setitem__("tee", "SNP"))
     add("report-short", "report.short", set_report(report[:0x187]))
@@ -611,6 +613,16 @@ class Generator:
             self.add("tpm.policy-presence." + label, "tpm.policy.none", d)
         d = dict(base, tpm_policy="{}")
         self.add("tpm.policy-presence.tpm-policy-empty-json", "tpm.policy.empty-json", d)
+        # Values Python finds false are no policy ("if tpm_policy"), alone or
+        # beside one that is.
+        for field in ("tpm_policy", "runtime_policy", "mb_policy"):
+            for label, value in (("false", False), ("zero", 0), ("zero-float", 0.0)):
+                self.add("tpm.policy-presence.%s-%s" % (field.replace("_", "-"), label),
+                         "tpm.policy.none", dict(base, **{field: value}))
+        pin = self.pin(q, [15])
+        for field, value in (("runtime_policy", False), ("mb_policy", 0)):
+            self.add("tpm.policy-presence.pin-and-%s-falsy" % field.replace("_", "-"), "tpm.ok",
+                     dict(base, tpm_policy=pin, **{field: value}))
 
     def pcr_policies(self):
         q = self.base
@@ -790,6 +802,15 @@ class Generator:
         p = without("/var/log/evil.log")
         p["excludes"] = ["/var/log/evil\\.log", "(unclosed"]
         variant("regex-invalid-in-list", "tpm.ima.regex-invalid", p)
+        # More excludes than one PCRE2 program holds; Python takes any number.
+        many = ["/opt/app%d/.*" % i for i in range(3000)]
+        many[1200:1202] = ["/p(", ")q"]  # only a regex joined: "(/p()|()q)"
+        p = without("/var/log/evil.log")
+        p["excludes"] = many + ["/var/log/.*"]
+        variant("excludes-3000", "tpm.ima.ok", p)
+        p = without("/var/log/evil.log")
+        p["excludes"] = many + ["/var/log/(unclosed"]
+        variant("excludes-3000-one-invalid", "tpm.ima.not-in-allowlist", p)
         p = without("/var/log/evil.log")
         p["excludes"] = ["/var/log/.*\\.log$"]
         variant("regex-dollar", "tpm.ima.ok", p)
@@ -867,8 +888,10 @@ class Generator:
                     "verification-keys"):
             p = copy.deepcopy(allow)
             del p[key]
-            variant("policy-without-" + key, "tpm.runtime-policy.missing-" +
-                    ("meta" if key == "meta" else "key"), p)
+            optional = key in ("release", "keyrings", "ima-buf", "verification-keys")
+            variant("policy-without-" + key, "tpm.runtime-policy." + (
+                "missing-meta" if key == "meta" else
+                "optional-key-missing" if optional else "missing-key"), p)
         p = copy.deepcopy(allow)
         p["digests"]["/usr/bin/ls"] = p["digests"]["/usr/bin/ls"][0]
         variant("policy-digest-string", "tpm.runtime-policy.digest-string", p)
@@ -1031,11 +1054,18 @@ def http_cases(tpm_body):
     add("body-duplicate-type", "body.duplicate-key",
         b'{"type": "sgx", "type": "tpm", "data": ' + json.dumps(tpm_body["data"]).encode() + b"}")
     add("body-nul-in-string", "body.nul", {"type": "tpm\u0000", "data": tpm_body["data"]})
-    for version in ("v2.4", "v2.5", "v2", "2.5"):
+    # Upstream serves its 2.x routes under /v2 and every 2.x version.
+    for version in ("v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6", "v2"):
         add("path-" + version, "path.supported", tpm_body, path="/%s/verify/evidence" % version)
-    for version in ("v2.6", "v2.0", "v1.0", "v3.0"):
+    add("path-2.5", "path.no-v", tpm_body, path="/2.5/verify/evidence")
+    for version in ("v1.0", "v1", "v2.7", "v3.0"):
         add("path-" + version, "path.other-version", tpm_body,
             path="/%s/verify/evidence" % version)
+    # Issue 12 item 4: a %00 would end the path early.
+    add("path-nul", "path.nul", tpm_body, path=EVIDENCE + "%00.evil")
+    # Keylime's own client sends no client certificate (issue 12 item 12):
+    # teev, by default, requires one.
+    out.append(Case("http.anonymous-client", "http.anonymous", tpm_body, anonymous=True))
     add("method-get", "method.get", None, method="GET")
     add("method-put", "method.put", tpm_body, method="PUT")
     add("version", "version", None, path="/version", method="GET")

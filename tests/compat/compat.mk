@@ -4,7 +4,7 @@
 #
 #   make compat               install what is missing (deploy/install-deps.sh
 #                             compat), build teev and the SNP forge, run
-#                             tests/compat/compat.py: about 480 requests to both
+#                             tests/compat/compat.py: about 500 requests to both
 #                             servers, one table of disagreements, each with the
 #                             README compatibility row that explains it; fails
 #                             when one is unexplained

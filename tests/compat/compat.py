@@ -84,8 +84,11 @@ class Result:
                 "" if self.claims else "claims differ")
 
 
-def send(case, up_client, tv_client):
+def send(case, up_client, teev):
+    """Upstream's client never presents a certificate; teev's does unless
+    the case is anonymous."""
     body = case.payload()
+    tv_client = teev.anonymous if case.anonymous else teev.client
     up = up_client.request(case.method, case.path, body, case.content_type)
     tv = tv_client.request(case.method, case.path, body, case.content_type)
     return up, tv
@@ -155,7 +158,7 @@ def main():
                              PERMISSIVE_SNP)
         send_start = time.monotonic()
         for case in (c for c in all_cases if not c.target.startswith("cfg:")):
-            up, tv = send(case, upstream.client, teevs[case.target].client)
+            up, tv = send(case, upstream.client, teevs[case.target])
             results.append(Result(case, up, tv))
         for name, t in teevs.items():
             if not t.alive():
@@ -184,7 +187,7 @@ def main():
                     results.append(Result(case, up, refused))
                 continue
             for case in mine:
-                results.append(Result(case, *send(case, upstream.client, t.client)))
+                results.append(Result(case, *send(case, upstream.client, t)))
         send_time = time.monotonic() - send_start
     finally:
         upstream.stop()

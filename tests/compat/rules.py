@@ -112,6 +112,22 @@ def teev_adds_pcr0(tv, up):
             [i for i in ids if i != "measured_boot.invalid_pcr_0"] == up.failure_ids())
 
 
+def ids_besides_pcr0(ids):
+    """teev's answer, apart from measured_boot.invalid_pcr_0 (the
+    StartupLocality replay of the recorded logs), has exactly these ids."""
+    def pred(a, _other=None):
+        return (a.status == 200 and a.valid() is False and
+                [i for i in a.failure_ids() if i != "measured_boot.invalid_pcr_0"] == list(ids))
+    return pred
+
+
+def only_invalid_pcrs(a, _other=None):
+    """200, valid: false, every failure a pcr_validation.invalid_pcr_N."""
+    ids = a.failure_ids()
+    return (a.status == 200 and a.valid() is False and bool(ids) and
+            all(i.startswith("pcr_validation.invalid_pcr_") for i in ids))
+
+
 def only_envelope_differs(tv, up):
     """Same status, upstream's results carry no verdict, teev's carry valid:
     false and failures (issue 12 item 10)."""
@@ -142,11 +158,12 @@ GOLDEN_STARTUP_LOCALITY = ["golden.tpm.mb_ok_nonempty_policy_accept_all",
                            "tpm.mb.startup-locality"]
 
 RULES = [
-    # ---- rows in the README today ----
     Rule("snp-sig-algo-0", GOLDEN_SIG_ALGO_0, ANY,
          tv(answer(200, False, ["tee_attestation.report_format"]))),
     Rule("tee-unknown", ["golden.tee.tee_invalid_tee", "snp.tee.unsupported"],
          answer(200, False, ["tee_attestation.invalid.tee"]),
+         tv(answer(400, False, ["tee_attestation.invalid.tee"]))),
+    Rule("tee-tdx", ["snp.tee.tdx"], answer(200, False, ["tee_attestation.invalid.tee"]),
          tv(answer(400, False, ["tee_attestation.invalid.tee"]))),
     Rule("snp-report-length", ["golden.tee.tee_short_report", "snp.report.short"],
          answer(200, False, ["tee_attestation.invalid_input"]), tv(TEE_BAD_INPUT)),
@@ -168,6 +185,7 @@ RULES = [
          either(answer(500), answer(400, False, ["tee_attestation.missing_param"]),
                 answer(200)),
          tv(TEE_BAD_INPUT)),
+    Rule("snp-certs-buf-strict", ["snp.certs-buf.garbage"], PASS, tv(TEE_BAD_INPUT)),
     Rule("snp-turin-tcb", ["snp.forged.ok.turin"], PASS, turin_tcb_claims),
     Rule("tpm-forged-quote-runtime", ["golden.tpm.UPSTREAM_BUG_bad_signature_runtime_policy_only",
                                       "tpm.quote.signature-fails"],
@@ -176,13 +194,24 @@ RULES = [
                               "tpm.quote.signature-fails", "tpm.quote.trailing",
                               "tpm.quote.malformed", "tpm.ak.other-key"],
          FORGED_ACCEPTED, tv(either(QUOTE_FAILS, BAD_QUOTE))),
-    Rule("tpm-pcr-blob-selection", ["golden.tpm.UPSTREAM_WEAKNESS_pcrblob_selection_not_checked",
-                                    "tpm.quote.pcr-relabel"],
-         FORGED_ACCEPTED, tv(QUOTE_FAILS)),
+    Rule("tpm-pcr-blob-selection", ["tpm.quote.pcr-relabel"], FORGED_ACCEPTED, tv(QUOTE_FAILS)),
+    Rule("tpm-multi-bank", ["tpm.bank.multi"], only_invalid_pcrs, tv(PASS)),
     Rule("tpm-data-not-object", ["golden.tpm.data_number", "http.data.null",
                                  "http.data.wrong-type"],
          either(answer(500), answer(400, False, ["default.missing_param"])), tv(BAD_PARAM)),
     Rule("tpm-field-type", ["tpm.field.null", "tpm.field.wrong-type"], ANY, tv(BAD_PARAM)),
+    Rule("tpm-strict-base64", ["tpm.nonce.base64-lenient", "tpm.quote.base64-lenient",
+                               "tpm.ak.base64-lenient"], PASS, tv(either(QUOTE_FAILS, BAD_QUOTE))),
+    Rule("tpm-signature-trailing-byte", ["tpm.quote.signature-trailing"], PASS, tv(QUOTE_FAILS)),
+    Rule("tpm-policy-pcr10", ["tpm.pcr-policy.pcr10",
+                              "golden.tpm.ima_ok_with_tpm_policy_on_pcr10_ignored",
+                              "golden.tpm.UPSTREAM_WEAKNESS_pcrblob_selection_not_checked"],
+         ANY, tv(BAD_PARAM)),
+    Rule("tpm-policy-values", ["tpm.pcr-policy.value-type", "tpm.pcr-policy.value-string",
+                               "tpm.pcr-policy.key-range", "tpm.pcr-policy.mismatch",
+                               "tpm.pcr-policy.missing-pcr", "tpm.pcr-policy.uppercase",
+                               "tpm.pcr-policy.key-spelling"],
+         answer(200), tv(BAD_PARAM)),
     Rule("runtime-policy-not-json", ["golden.tpm.runtime_policy_invalid_json",
                                      "golden.tpm.runtime_policy_as_object_not_string",
                                      "tpm.runtime-policy.not-json", "tpm.runtime-policy.not-object",
@@ -191,62 +220,43 @@ RULES = [
     Rule("runtime-policy-schema", ["tpm.runtime-policy.version", "tpm.runtime-policy.dm-policy",
                                    "tpm.runtime-policy.missing-meta"],
          answer(200), tv(BAD_PARAM)),
-    Rule("api-version-unsupported", ["http.path.other-version"], answer((404, 500)),
-         tv(answer(400))),
+    Rule("runtime-policy-required-keys", ["tpm.runtime-policy.missing-key"], answer(200),
+         tv(BAD_PARAM)),
+    Rule("runtime-policy-required-keys", ["tpm.runtime-policy.optional-key-missing"], BAD_QUOTE,
+         tv(answer(200, False))),
+    Rule("runtime-policy-digest-string", ["tpm.runtime-policy.digest-string"], answer(200),
+         tv(BAD_PARAM)),
+    Rule("ima-ff-column", ["tpm.ima.ff-column"], PASS,
+         tv(answer(200, False, has="ima.validation.ima_hash"))),
+    Rule("ima-legacy-template", ["tpm.ima.legacy-relabel", "tpm.ima.mixed-templates"], PASS,
+         tv(either(answer(200, False, has="ima.parser.entry"),
+                   answer(200, False, has="ima.validation.ima_template")))),
+    Rule("ima-regex-dialect", ["tpm.ima.regex-dialect"], answer(200, False), tv(BAD_PARAM)),
+    Rule("ima-pcr10-not-quoted", ["tpm.ima.pcr10-not-quoted", "tpm.ima.pcr10-not-quoted-ok",
+                                  "golden.tpm.ima_runtime_policy_without_pcr10_in_quote"],
+         PASS, tv(answer(200, False, ["ima.missing_pcr_10"]))),
+    Rule("ima-boot-aggregate-log", ["tpm.ima.boot-aggregate-log"], PASS,
+         tv(answer(200, False, has="ima.validation.ima-ng.not_in_allowlist"))),
+    Rule("ima-list-empty-json-list", ["tpm.ima.list-empty-json-list"], BAD_QUOTE,
+         tv(answer(200, False, ["ima.pcr_mismatch"]))),
     Rule("mb-startup-locality", GOLDEN_STARTUP_LOCALITY, ANY, teev_adds_pcr0),
     Rule("mb-example-always",
          ["golden.variant.measured_boot_evaluate=always,measured_boot_policy_name=example.*"],
          ANY, refused),
+    Rule("mb-boot-pcrs-required", ["tpm.mb.boot-pcrs-not-quoted", "golden.variant.*"], PASS,
+         tv(ids_besides_pcr0(["measured_boot.missing_pcrs"]))),
+    Rule("mb-log-type", ["tpm.mb.log-type"], BAD_QUOTE, tv(BAD_PARAM)),
     Rule("mb-policy-not-object", ["tpm.mb.policy-json-scalar"], answer(200),
          tv(answer(200, False, ["pcr_validation.invalid_mb_policy"]))),
-
-    # ---- rows other changes are to add (issue 12, issue 13) ----
-    Rule("ima-ff-column", ["tpm.ima.ff-column"], PASS,
-         tv(answer(200, False, has="ima.validation.ima_hash")),
-         pending="issue 12 item 1"),
-    Rule("ima-legacy-template", ["tpm.ima.legacy-relabel", "tpm.ima.mixed-templates"], PASS,
-         tv(answer((200, 400), False)), pending="issue 12 item 4a"),
-    Rule("tpm-policy-pcr10", ["tpm.pcr-policy.pcr10"], ANY, tv(BAD_PARAM),
-         pending="issue 12 item 4b"),
-    Rule("mb-boot-pcrs-required", ["tpm.mb.boot-pcrs-not-quoted"], PASS,
-         tv(answer(200, False, has="measured_boot.missing_pcrs")), pending="issue 12 item 4c"),
-    Rule("ima-regex-dialect", ["tpm.ima.regex-dialect"], ANY, tv(BAD_PARAM),
-         pending="issue 12 item 4d"),
-    Rule(None, ["tpm.ima.regex-dialect"], answer(200, False), tv(PASS),
-         pending="issue 12 item 4d, then teev refuses these excludes: 400"),
-    Rule("runtime-policy-required-keys", ["tpm.runtime-policy.missing-key"], answer(200),
-         tv(BAD_PARAM), pending="issue 12 item 5"),
-    Rule(None, ["tpm.runtime-policy.missing-key"], answer(200, False, [
-        "qoute_validation.invalid_quote"]), tv(answer(200)),
-         pending="issue 12 item 5, then teev refuses the policy: 400"),
-    Rule(None, ["tpm.mb.policy-null", "tpm.mb.policy-empty"], PASS,
-         tv(answer(200, False, ["pcr_validation.invalid_mb_policy"])),
-         pending="issue 12 item 6, then the same answer"),
-    Rule(None, ["tpm.bank.multi"], ANY, tv(QUOTE_FAILS),
-         pending="issue 12 item 7, then the same answer"),
-    Rule("mb-log-type", ["tpm.mb.log-type"], BAD_QUOTE, tv(BAD_PARAM), pending="issue 12 item 8"),
-    Rule("tpm-strict-base64", ["tpm.nonce.base64-lenient", "tpm.quote.base64-lenient",
-                               "tpm.ak.base64-lenient"], PASS,
-         tv(either(QUOTE_FAILS, BAD_QUOTE, answer(400, False))), pending="issue 12 item 9"),
-    Rule("tpm-signature-trailing-byte", ["tpm.quote.signature-trailing"], PASS, tv(QUOTE_FAILS),
-         pending="issue 12 item 9"),
-    Rule("runtime-policy-digest-string", ["tpm.runtime-policy.digest-string"], answer(200),
-         tv(BAD_PARAM), pending="issue 12 item 9"),
-    Rule("tpm-policy-values", ["tpm.pcr-policy.value-type", "tpm.pcr-policy.value-string",
-                               "tpm.pcr-policy.key-range", "tpm.pcr-policy.mismatch",
-                               "tpm.pcr-policy.uppercase", "tpm.pcr-policy.key-spelling",
-                               "tpm.pcr-policy.duplicate-key", "tpm.policy.empty-json"],
-         answer(200), tv(either(BAD_QUOTE, BAD_PARAM)),
-         pending="issue 12 item 9; issue 13 item 6 too if inline policies get its checks"),
-    Rule("ima-pcr10-not-quoted", ["tpm.ima.pcr10-not-quoted", "tpm.ima.pcr10-not-quoted-ok"],
-         PASS, tv(answer((200, 400), False)), pending="issue 13 item 2"),
-    Rule("ima-boot-aggregate-log", ["tpm.ima.boot-aggregate-log"], PASS,
-         tv(answer(200, False, has="ima.validation.ima-ng.not_in_allowlist")),
-         pending="issue 12 item 3, which asks for no README row: one is needed"),
-    Rule("ima-list-empty-json-list", ["tpm.ima.list-empty-json-list"], BAD_QUOTE,
-         tv(answer(200, False, ["ima.pcr_mismatch"])), pending="issue 12 item 12"),
-    # Today a bad certs-buf passes once the chip's VCEK is cached (upstream never reads it).
-    Rule("snp-certs-buf-strict", ["snp.certs-buf.garbage"], PASS, tv(TEE_BAD_INPUT),
-         pending="issue 13 item 5"),
-    Rule("error-envelope", ["*"], ANY, only_envelope_differs, pending="issue 12 item 10"),
+    Rule("mb-policy-object", ["tpm.mb.policy-object"],
+         answer(200, False, ["pcr_validation.invalid_mb_policy"]), tv(answer(200))),
+    Rule("api-version-unsupported", ["http.path.other-version"], answer((404, 500)),
+         tv(answer(400, False, ["default.unsupported_version"]))),
+    Rule("api-version-no-v", ["http.path.no-v"], answer(404), tv(answer(200))),
+    Rule("path-nul", ["http.path.nul"], answer(404),
+         tv(answer(400, False, ["default.invalid_path"]))),
+    Rule("tls-client-cert", ["http.anonymous"], answer(200),
+         tv(answer(401, False, ["default.client_certificate_required"]))),
+    # Last: any route's error answered with teev's full results (issue 12 item 10).
+    Rule("error-envelope", ["*"], ANY, only_envelope_differs),
 ]

@@ -184,6 +184,7 @@ class Teev:
         self.workdir = workdir
         self.proc = None
         self.client = None
+        self.anonymous = None
         self.log = os.path.join(workdir, "server.log")
         self.ca = os.path.join(workdir, "cv_ca")
         self.config = os.path.join(workdir, "verifier.conf")
@@ -223,11 +224,14 @@ class Teev:
         self.client = Client(port[0], os.path.join(self.ca, "cacert.crt"),
                              os.path.join(self.ca, "client-cert.crt"),
                              os.path.join(self.ca, "client-private.pem"))
+        # As Keylime's own one-shot client connects: no client certificate.
+        self.anonymous = Client(port[0], os.path.join(self.ca, "cacert.crt"))
 
     def stop(self):
-        if self.client:
-            self.client.close()
-            self.client = None
+        for c in (self.client, self.anonymous):
+            if c:
+                c.close()
+        self.client = self.anonymous = None
         if self.proc is None:
             return 0
         if self.proc.poll() is None:

@@ -3,13 +3,17 @@
  * certificate or key is named with GnuTLS's reason; an unknown TEEV_*
  * variable warns; Keylime's own verifier.conf options are ignored with a
  * note; a clean stop ends with "stopped"; a bad "type" and a missing TPM
- * policy name the valid values and the *_policy_name extensions. */
+ * policy name the valid values and the *_policy_name extensions; a stored
+ * policy that no longer passes validation (stored by an older teev) is
+ * named at start, and in the verdict of each request that names it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "db/db.h"
+#include "db/policy_store.h"
 #include "tests/integration/harness.h"
 
 #include <stdio.h>
@@ -195,6 +199,79 @@ static void test_bad_type_and_missing_policy_name_the_choices(void **state)
 	assert_int_equal(harness_stop(&server), 0);
 }
 
+/* Writes a policy as an older teev would have, without today's checks. */
+static void store_raw(struct db *db, const char *kind, const char *name, const char *document)
+{
+	char err[256];
+
+	if (policy_store_create(db, kind, name, document, NULL, err, sizeof(err)) != STORE_OK)
+		fail_msg("storing %s/%s: %s", kind, name, err);
+}
+
+static void test_stored_policies_that_no_longer_validate_are_named(void **state)
+{
+	static struct teev_server server; /* static: the teardown may stop it */
+	static const char pin10[] =
+		"{\"10\": [\"1111111111111111111111111111111111111111111111111111111111111111\"]}";
+	static const char good[] =
+		"{\"16\": [\"1616161616161616161616161616161616161616161616161616161616161616\"]}";
+	static const char no_excludes[] =
+		"{\"meta\": {\"version\": 1}, \"digests\": {}, \"ima\": {\"ignored_keyrings\": "
+		"[], \"log_hash_alg\": \"sha1\", \"dm_policy\": null}}";
+	static const char bad_regex[] =
+		"{\"meta\": {\"version\": 1}, \"digests\": {}, \"excludes\": [\"(unclosed\"], "
+		"\"ima\": {\"ignored_keyrings\": [], \"log_hash_alg\": \"sha1\", "
+		"\"dm_policy\": null}}";
+	static const char request[] =
+		"{\"type\": \"tpm\", \"data\": {\"quote\": \"r\", \"nonce\": \"n\", "
+		"\"hash_alg\": \"sha256\", \"tpm_ek\": \"e\", \"tpm_ak\": \"a\", "
+		"\"tpm_policy_name\": \"pin10\"}}";
+	char dir[] = "/tmp/teev-msg-XXXXXX", db_path[64], err[256], *log;
+	struct client_identity client;
+	struct http_result r;
+	struct db *db = NULL;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db_path, sizeof(db_path), "%s/teev.db", dir);
+	assert_int_equal(db_open(db_path, &db, err, sizeof(err)), 0);
+	store_raw(db, "tpm", "pin10", pin10);
+	store_raw(db, "tpm", "notalist", "{\"16\": \"notalist\"}");
+	store_raw(db, "tpm", "good", good);
+	store_raw(db, "runtime", "no-excludes", no_excludes);
+	store_raw(db, "runtime", "bad-regex", bad_regex);
+	db_close(db);
+
+	assert_int_equal(harness_start_on(track(&server), NULL, db_path), 0);
+	log = harness_read_file(server.log_path, NULL);
+	assert_contains(log, "WARN stored tpm policy \"pin10\" (version 1) is invalid: ");
+	assert_contains(log, "WARN stored tpm policy \"notalist\" (version 1) is invalid: ");
+	assert_contains(log, "WARN stored runtime policy \"no-excludes\" (version 1) is invalid: "
+			     "runtime policy has no \"excludes\"");
+	assert_contains(log, "teev policy replace --kind tpm pin10 FILE");
+	assert_contains(log, "WARN stored runtime policy \"bad-regex\" (version 1): its \"excludes\" "
+			     "do not compile and are ignored");
+	assert_null(strstr(log, "\"good\""));
+	/* One warning per policy. */
+	assert_null(strstr(strstr(log, "policy \"pin10\" (version 1) is invalid") + 1,
+			   "policy \"pin10\" (version 1) is invalid"));
+	free(log);
+
+	harness_identity(server.ca_dir, "client", &client);
+	assert_int_equal(harness_request(&server, &client, "POST", "/v2.5/verify/evidence", request,
+					 strlen(request), &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_contains(r.body, "qoute_validation.invalid_quote");
+	assert_contains(r.body, "stored tpm policy \\\"pin10\\\" is invalid: ");
+	assert_contains(r.body, "PCR \\\"10\\\"");
+	assert_contains(r.body, "PUT /v2.5/tpmpolicies/pin10");
+	http_result_free(&r);
+	assert_int_equal(harness_stop(&server), 0);
+	const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+	harness_run(rm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +280,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_server_files_are_named, stop_running),
 		cmocka_unit_test_teardown(test_unknown_env_and_keylime_options, stop_running),
 		cmocka_unit_test_teardown(test_bad_type_and_missing_policy_name_the_choices,
+					  stop_running),
+		cmocka_unit_test_teardown(test_stored_policies_that_no_longer_validate_are_named,
 					  stop_running),
 	};
 	return cmocka_run_group_tests_name("integration: messages", tests, NULL, NULL);

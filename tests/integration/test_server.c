@@ -173,13 +173,24 @@ static void test_routes_and_methods(void **state)
 		{"GET", "/v2.5/verify/evidence", 405, "use POST"},
 		{"PUT", "/v2.4/verify/evidence", 405, "use POST"},
 		{"DELETE", "/version", 405, "use GET"},
-		{"POST", "/v3.0/verify/evidence", 400, "3.0 is not supported"},
-		{"POST", "/v2.3/verify/evidence", 400, "2.3 is not supported"},
+		{"POST", "/v3.0/verify/evidence", 400, "3.0 is not supported (supported: 2.0 to 2.6)"},
+		{"POST", "/v2.7/verify/evidence", 400, "2.7 is not supported"},
+		{"POST", "/v1.0/verify/evidence", 400, "1.0 is not supported"},
 		{"POST", "/v2.5/verify/nothing", 404, "no such endpoint"},
-		/* Keylime accepts these spellings; each reaches the handler. */
-		{"POST", "/2.5/verify/evidence", 400, "missing parameter 'type'"},
+		/* Keylime 7.14.3 serves its 2.x routes under /v2 and every 2.x
+		 * version; each of these reaches the handler. */
 		{"POST", "/v2/verify/evidence", 400, "missing parameter 'type'"},
+		{"POST", "/v2.0/verify/evidence", 400, "missing parameter 'type'"},
+		{"POST", "/v2.1/verify/evidence", 400, "missing parameter 'type'"},
+		{"POST", "/v2.2/verify/evidence", 400, "missing parameter 'type'"},
+		{"POST", "/v2.3/verify/evidence", 400, "missing parameter 'type'"},
 		{"POST", "/v2.4/verify/evidence", 400, "missing parameter 'type'"},
+		{"POST", "/v2.6/verify/evidence", 400, "missing parameter 'type'"},
+		{"GET", "/v2.0/teepolicies", 200, "\"policies\""},
+		{"GET", "/v2.6/allowlists", 200, "runtimepolicy names"},
+		{"GET", "/v2.3/mbpolicies", 200, "mbpolicy names"},
+		/* teev's own spelling: upstream answers 404 without the "v". */
+		{"POST", "/2.5/verify/evidence", 400, "missing parameter 'type'"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

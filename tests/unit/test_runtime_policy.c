@@ -607,6 +607,108 @@ static void test_invalid_excludes_ignored(void **state)
 	runtime_policy_free(p);
 }
 
+/* A policy whose excludes are `n` of fmt (one %d: the index) with the
+ * given excludes spliced in at their indexes (NULL-terminated pairs). */
+static char *many_excludes(size_t n, const char *fmt, const char *const *at_index)
+{
+	size_t cap = 256 + n * (strlen(fmt) + 16), w;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	w = (size_t)snprintf(text, cap, MINIMAL_HEAD "\"excludes\": [");
+	for (size_t i = 0; i < n; i++) {
+		const char *own = NULL;
+
+		for (size_t k = 0; at_index && at_index[k]; k += 2)
+			if ((size_t)atoi(at_index[k]) == i)
+				own = at_index[k + 1];
+		if (i)
+			w += (size_t)snprintf(text + w, cap - w, ", ");
+		w += (size_t)snprintf(text + w, cap - w, "\"");
+		if (own)
+			w += (size_t)snprintf(text + w, cap - w, "%s", own);
+		else
+			w += (size_t)snprintf(text + w, cap - w, fmt, (int)i);
+		w += (size_t)snprintf(text + w, cap - w, "\"");
+		assert_true(w < cap);
+	}
+	snprintf(text + w, cap - w, "]}");
+	return text;
+}
+
+/* Debian's PCRE2 (link size 2) cannot hold more than about 1,500 excludes
+ * in one program; Python's re takes any number. A large list is compiled
+ * in groups with the same meaning (found by make compat: teev ignored the
+ * whole list). */
+static void test_large_excludes(void **state)
+{
+	/* Pairs that only read as regexes joined ("(p50()|()q50)"): a group
+	 * never ends between them. */
+	static const char *const pairs[] = {
+		"50", "p50(", "51", ")q50", "700", "p700(", "701", ")q700",
+		"1499", "p1499(", "1500", ")q1499", "2999", "(?P<last>/last)", NULL};
+	char *text = many_excludes(3000, "/var/lib/app%d/cache/.*", pairs);
+	struct runtime_policy *p = must_parse(text);
+	const struct runtime_policy_info *info = runtime_policy_info(p);
+	char path[64];
+
+	(void)state;
+	assert_false(info->excludes_ignored);
+	assert_int_equal(info->n_excludes, 3000);
+	assert_true(info->n_exclude_programs > 1);
+	for (int i = 0; i < 3000; i += 7) {
+		bool paired = i == 50 || i == 51 || i == 700 || i == 701 || i == 1499 ||
+			      i == 1500 || i == 2999;
+
+		snprintf(path, sizeof(path), "/var/lib/app%d/cache/x", i);
+		if (excluded(p, path, strlen(path)) == paired)
+			fail_msg("%s: excluded %d", path, !paired);
+	}
+	assert_true(excluded(p, "/var/lib/app2998/cache/x", 24));
+	assert_false(excluded(p, "/var/lib/app3000/cache/x", 24));
+	assert_false(excluded(p, "/var/lib/app12", 14));
+	assert_false(excluded(p, "/usr/bin/ls", 11));
+	assert_true(excluded(p, "p50", 3));
+	assert_true(excluded(p, "q50", 3));
+	assert_true(excluded(p, "p1499x", 6));
+	assert_true(excluded(p, "q1499", 5));
+	assert_true(excluded(p, "/last/x", 7));
+	runtime_policy_free(p);
+	free(text);
+
+	/* A regex error anywhere still ignores the whole list, as upstream. */
+	static const char *const unclosed[] = {"2500", "(unclosed", NULL};
+	text = many_excludes(3000, "/var/lib/app%d/cache/.*", unclosed);
+	p = must_parse(text);
+	assert_true(runtime_policy_info(p)->excludes_ignored);
+	assert_non_null(strstr(runtime_policy_info(p)->excludes_error, "missing closing"));
+	assert_null(runtime_policy_matcher_new(p));
+	runtime_policy_free(p);
+	free(text);
+
+	/* More groups than one PCRE2 program may hold (65535), and a name
+	 * used twice: Python refuses the joined list, so it is ignored. */
+	static const char *const twice[] = {"3", "(?P<n>a)", "69990", "(?P<n>b)", NULL};
+	text = many_excludes(70000, "a%d", twice);
+	p = must_parse(text);
+	assert_true(runtime_policy_info(p)->excludes_ignored);
+	assert_non_null(strstr(runtime_policy_info(p)->excludes_error, "\"n\" is used twice"));
+	runtime_policy_free(p);
+	free(text);
+	text = many_excludes(70000, "a%d", NULL);
+	p = must_parse(text);
+	assert_false(runtime_policy_info(p)->excludes_ignored);
+	assert_true(excluded(p, "a69999", 6));
+	assert_true(excluded(p, "a0", 2));
+	assert_false(excluded(p, "b", 1));
+	runtime_policy_free(p);
+	free(text);
+
+	/* One exclude too large for any PCRE2 program: refused, not ignored. */
+	assert_refused(MINIMAL_HEAD "\"excludes\": [\"/x\", \"(?:ab|cd){30000}\"]}",
+		       "\"excludes\"[1] is too large for one PCRE2 program");
+}
+
 /* Issue 12 item 4d: an exclude that PCRE2 and Python's re read differently
  * is refused when the policy is loaded, naming it; the common ground stays. */
 static void test_excludes_dialect(void **state)
@@ -792,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_digest_string_matching),
 		cmocka_unit_test(test_excludes_match_at_start_only),
 		cmocka_unit_test(test_invalid_excludes_ignored),
+		cmocka_unit_test(test_large_excludes),
 		cmocka_unit_test(test_excludes_dialect),
 		cmocka_unit_test(test_excludes_backtracking_bounded),
 		cmocka_unit_test(test_ignored_keyrings),

@@ -12,6 +12,8 @@
  *   the quote (measured_boot.missing_pcrs).
  * - Issue 12 item 6: "mb_policy": null, [], {} are no policy.
  * - Issue 12 item 8: mb_log as a JSON list or object is a 400.
+ * - tpm_policy, runtime_policy and mb_policy false, 0 or 0.0 are no policy,
+ *   as upstream reads them (found by make compat).
  * - Issue 13 item 2: a runtime policy and an IMA list with a quote that
  *   does not cover PCR 10 fail (ima.missing_pcr_10), inline or stored.
  */
@@ -420,6 +422,47 @@ static void test_mb_policy_null_or_empty_is_absent(void **state)
 	free(quote);
 }
 
+/* ---- tpm_policy and runtime_policy false or 0 (make compat) ---- */
+
+/* Upstream's "if tpm_policy" finds false, 0 and 0.0 false, as null and []:
+ * no policy (default.missing_policy when none is left), not a bad one. */
+static void test_policy_false_or_zero_is_absent(void **state)
+{
+	char *quote = quote_over(PCR_BIT(16), NULL, -1), tpm[200], hex16[65];
+	const char *fields[] = {"tpm_policy", "runtime_policy", "mb_policy"};
+	uint8_t v16[32];
+	struct json_object *d;
+
+	(void)state;
+	memset(v16, 0x16, sizeof(v16));
+	to_hex(v16, 32, hex16);
+	snprintf(tpm, sizeof(tpm), "{\"16\": [\"%s\"]}", hex16);
+	for (size_t i = 0; i < 3; i++) {
+		struct json_object *falsy[] = {json_object_new_boolean(0), json_object_new_int(0),
+					       json_object_new_double(0.0)};
+
+		for (size_t k = 0; k < 3; k++) {
+			d = data_with(quote);
+			json_object_object_add(d, fields[i], json_object_get(falsy[k]));
+			expect(&default_ctx, d, "B:default.missing_policy");
+			if (i == 0) {
+				json_object_put(falsy[k]);
+				continue;
+			}
+			/* Beside a PCR policy that passes: the verdict is that policy's. */
+			d = data_with(quote);
+			add(d, "tpm_policy", tpm);
+			json_object_object_add(d, fields[i], falsy[k]);
+			expect(&default_ctx, d, "P:");
+		}
+	}
+	/* true and 1 are policies, and not ones that parse: upstream's catch-all. */
+	d = data_with(quote);
+	json_object_object_add(d, "tpm_policy", json_object_new_boolean(1));
+	expect(&default_ctx, d, "F:qoute_validation.invalid_quote");
+	free(quote);
+}
+
 /* ---- issue 12 item 8: mb_log that is not a string ---- */
 
 static void test_mb_log_not_a_string(void **state)
@@ -515,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_log_aggregate_needs_quoted_boot_pcrs),
 		cmocka_unit_test(test_mb_policy_needs_its_pcrs),
 		cmocka_unit_test(test_mb_policy_null_or_empty_is_absent),
+		cmocka_unit_test(test_policy_false_or_zero_is_absent),
 		cmocka_unit_test(test_mb_log_not_a_string),
 		cmocka_unit_test(test_runtime_policy_without_pcr10),
 	};
